@@ -1,0 +1,405 @@
+//! Pack authoring commands: `lint`, `test`, `new`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use fixbook::pack::{load_pack, LoadOptions, Pack, PackSource};
+use fixbook::testing::{load_examples, run_examples, Example, Status};
+use fixbook::{Engine, PackError};
+
+use crate::exit;
+use crate::render::Style;
+
+/// A lint warning: not an error, but likely a mistake.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Warning {
+    /// Stable name of the check.
+    pub check: &'static str,
+    /// Where.
+    pub path: String,
+    /// Line, 1-based (0 for the whole file).
+    pub line: usize,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+fn print_error(s: &Style, e: &PackError) {
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "{}: {} [{}]",
+        s.red("error"),
+        s.bold(&e.message),
+        e.kind.as_str()
+    );
+    let _ = writeln!(err, "  {} {}:{}:{}", s.cyan("-->"), e.path, e.line, e.column);
+    if let Some(line) = &e.source_line {
+        let num = e.line.to_string();
+        let pad = " ".repeat(num.len());
+        let _ = writeln!(err, "  {pad} |");
+        let _ = writeln!(err, "  {num} | {line}");
+        let lead: String = line
+            .chars()
+            .take(e.column.saturating_sub(1))
+            .map(|c| if c == '\t' { '\t' } else { ' ' })
+            .collect();
+        let _ = writeln!(err, "  {pad} | {lead}{}", s.red(&"^".repeat(e.length.clamp(1, 120))));
+    }
+    if !e.hint.is_empty() {
+        let _ = writeln!(err, "  = {}: {}", s.bold("fix"), e.hint);
+    }
+    let _ = writeln!(err);
+}
+
+fn today() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    // civil-from-days (Howard Hinnant)
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Warnings for a loaded pack and its examples.
+pub fn warnings(pack: &Pack, examples: &[Example]) -> Vec<Warning> {
+    let mut out = Vec::new();
+    let mut read: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
+    for e in &pack.entries {
+        for c in e.causes.iter().filter_map(|c| c.check.as_ref()) {
+            read.extend(c.may_read().iter().map(String::as_str));
+        }
+        for s in &e.symptoms {
+            read.extend(s.check.may_read().iter().map(String::as_str));
+        }
+    }
+    let manifest = pack
+        .entries
+        .first()
+        .map(|e| e.location.path.clone())
+        .unwrap_or_else(|| "pack.toml".into());
+    for (name, decl) in &pack.facts {
+        if decl.question.trim().is_empty() {
+            out.push(Warning {
+                check: "fact-without-question",
+                path: manifest.clone(),
+                line: 0,
+                message: format!("fact `{name}` has no question"),
+                hint: "add question = \"...\" so the engine can ask a person for it".into(),
+            });
+        }
+        if !read.contains(name.as_str()) {
+            out.push(Warning {
+                check: "fact-never-read",
+                path: manifest.clone(),
+                line: 0,
+                message: format!("fact `{name}` is never read by a check or symptom"),
+                hint: "use it in a check, or remove the declaration".into(),
+            });
+        }
+    }
+    let today = today();
+    for e in &pack.entries {
+        let mine: Vec<&Example> = examples
+            .iter()
+            .filter(|x| x.expect.as_deref() == Some(&e.id) || x.expect_any.contains(&e.id))
+            .collect();
+        if mine.is_empty() {
+            out.push(Warning {
+                check: "entry-without-tests",
+                path: e.location.path.clone(),
+                line: e.location.line,
+                message: format!("entry `{}` has no test example", e.local_id),
+                hint: "add [[examples]] with expect = \"…\" in tests/".into(),
+            });
+        }
+        for sig in &e.signatures {
+            let norm: Vec<String> = mine
+                .iter()
+                .map(|x| fixbook::matcher::normalize(&x.text, 1 << 20).text)
+                .collect();
+            if !mine.is_empty() && !norm.iter().any(|t| sig.regex.is_match(t)) {
+                out.push(Warning {
+                    check: "signature-not-exercised",
+                    path: sig.location.path.clone(),
+                    line: sig.location.line,
+                    message: format!(
+                        "signature `{}` of `{}` matches none of the entry's examples",
+                        sig.id, e.local_id
+                    ),
+                    hint: "add an example with the exact error text, or fix the pattern".into(),
+                });
+            }
+        }
+        if let Some(until) = &e.valid_until {
+            if until.as_str() < today.as_str() {
+                out.push(Warning {
+                    check: "entry-expired",
+                    path: e.location.path.clone(),
+                    line: e.location.line,
+                    message: format!("entry `{}` was valid until {until}", e.local_id),
+                    hint: "review the entry and move valid_until forward, or retire it".into(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// `fixbook lint DIR…`
+pub fn lint(dirs: &[PathBuf], deny_warnings: bool, json: bool, s: &Style) -> Result<u8, (u8, String)> {
+    let mut all_errors: Vec<PackError> = Vec::new();
+    let mut all_warnings: Vec<Warning> = Vec::new();
+    for dir in dirs {
+        let loaded = PackSource::from_dir(dir).and_then(|src| load_pack(&src, &LoadOptions::default()));
+        match loaded {
+            Err(es) => all_errors.extend(es),
+            Ok(pack) => match load_examples(dir, &pack.id) {
+                Err(es) => all_errors.extend(es),
+                Ok(ex) => all_warnings.extend(warnings(&pack, &ex)),
+            },
+        }
+    }
+    if json {
+        let v = serde_json::json!({ "errors": all_errors, "warnings": all_warnings });
+        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+    } else {
+        for e in &all_errors {
+            print_error(s, e);
+        }
+        for w in &all_warnings {
+            eprintln!(
+                "{}: {} [{}]\n  {} {}:{}\n  = {}: {}\n",
+                s.yellow("warning"),
+                s.bold(&w.message),
+                w.check,
+                s.cyan("-->"),
+                w.path,
+                w.line,
+                s.bold("fix"),
+                w.hint
+            );
+        }
+        eprintln!(
+            "{} error(s), {} warning(s) in {} pack(s)",
+            all_errors.len(),
+            all_warnings.len(),
+            dirs.len()
+        );
+    }
+    Ok(if !all_errors.is_empty() || (deny_warnings && !all_warnings.is_empty()) {
+        exit::NO_MATCH
+    } else {
+        exit::OK
+    })
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// `fixbook test DIR…`
+pub fn test(dirs: &[PathBuf], filter: Option<&str>, format: &str, s: &Style) -> Result<u8, (u8, String)> {
+    let mut failed = 0usize;
+    let mut passed = 0usize;
+    let mut todo = 0usize;
+    let mut reports = Vec::new();
+    for dir in dirs {
+        let engine = match Engine::builder().builtin(false).pack_dir(dir).strict(true).build() {
+            Ok(e) => e,
+            Err(e) => {
+                for pe in e.pack_errors() {
+                    print_error(s, pe);
+                }
+                return Err((exit::PACKS, format!("{}: the pack does not load", dir.display())));
+            }
+        };
+        let Some(pack) = engine.packs().into_iter().next() else {
+            return Err((exit::PACKS, format!("{}: no pack found", dir.display())));
+        };
+        let mut examples = load_examples(dir, &pack.id).map_err(|es| {
+            for e in &es {
+                print_error(s, e);
+            }
+            (exit::PACKS, format!("{}: the tests do not load", dir.display()))
+        })?;
+        if let Some(f) = filter {
+            examples.retain(|x| x.name.contains(f) || x.text.contains(f));
+        }
+        let outcomes = run_examples(&engine, &pack.id, &examples);
+        for o in &outcomes {
+            match o.status {
+                Status::Pass | Status::Fixed => passed += 1,
+                Status::Fail => failed += 1,
+                Status::Todo => todo += 1,
+            }
+        }
+        reports.push((pack.id.clone(), outcomes));
+    }
+    match format {
+        "json" => {
+            let v: Vec<_> = reports
+                .iter()
+                .map(|(id, o)| serde_json::json!({ "pack": id, "examples": o }))
+                .collect();
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({
+                    "packs": v, "passed": passed, "failed": failed, "todo": todo
+                }))
+                .unwrap_or_default()
+            );
+        }
+        "junit" => {
+            println!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+            println!("<testsuites tests=\"{}\" failures=\"{failed}\">", passed + failed + todo);
+            for (id, outcomes) in &reports {
+                let f = outcomes.iter().filter(|o| o.status == Status::Fail).count();
+                println!(
+                    "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\">",
+                    xml_escape(id),
+                    outcomes.len()
+                );
+                for o in outcomes {
+                    print!("    <testcase classname=\"{}\" name=\"{}\"", xml_escape(id), xml_escape(&o.name));
+                    match o.status {
+                        Status::Fail => println!(
+                            "><failure message=\"{}\">{}</failure></testcase>",
+                            xml_escape(o.problems.first().map_or("", String::as_str)),
+                            xml_escape(&o.problems.join("\n"))
+                        ),
+                        Status::Todo => println!("><skipped message=\"todo\"/></testcase>"),
+                        _ => println!("/>"),
+                    }
+                }
+                println!("  </testsuite>");
+            }
+            println!("</testsuites>");
+        }
+        _ => {
+            for (id, outcomes) in &reports {
+                println!("{}", s.bold(id));
+                for o in outcomes {
+                    let tag = match o.status {
+                        Status::Pass => s.green("ok  "),
+                        Status::Fixed => s.yellow("FIXED"),
+                        Status::Fail => s.red("FAIL"),
+                        Status::Todo => s.yellow("todo"),
+                    };
+                    if o.status == Status::Pass {
+                        continue;
+                    }
+                    println!("  {tag} {}  {}", o.name, s.dim(&o.location));
+                    for p in &o.problems {
+                        println!("       {p}");
+                    }
+                    if o.status != Status::Pass && o.status != Status::Fixed {
+                        let got: Vec<String> =
+                            o.got.iter().take(3).map(|(i, sc)| format!("{i} ({sc:.2})")).collect();
+                        println!("       got: {}", if got.is_empty() { "no match".into() } else { got.join(", ") });
+                    }
+                }
+            }
+            println!("{passed} passed, {failed} failed, {todo} todo");
+        }
+    }
+    Ok(if failed > 0 { exit::NO_MATCH } else { exit::OK })
+}
+
+/// `fixbook new DIR --id ID`
+pub fn new_pack(dir: &Path, id: Option<&str>) -> Result<u8, (u8, String)> {
+    if dir.join("pack.toml").exists() {
+        return Err((exit::USAGE, format!("{} already holds a pack", dir.display())));
+    }
+    let id = id
+        .map(str::to_owned)
+        .or_else(|| dir.file_name().map(|n| n.to_string_lossy().to_lowercase()))
+        .unwrap_or_else(|| "my-pack".into());
+    if !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') || id.is_empty() {
+        return Err((exit::USAGE, format!("pack id `{id}`: use lowercase letters, digits and '-'")));
+    }
+    let io = |e: std::io::Error| (exit::USAGE, format!("{}: {e}", dir.display()));
+    std::fs::create_dir_all(dir.join("entries")).map_err(io)?;
+    std::fs::create_dir_all(dir.join("tests")).map_err(io)?;
+    std::fs::write(
+        dir.join("pack.toml"),
+        format!(
+            r#"format = 1
+id = "{id}"
+name = "{id}"
+version = "0.1.0"
+description = "What this pack knows about."
+min_engine_version = "{v}"
+
+[facts."service.restarted"]
+type = "bool"
+description = "Whether the service was restarted since the error first appeared."
+question = "Has the service been restarted since the error first appeared?"
+"#,
+            v = fixbook::VERSION
+        ),
+    )
+    .map_err(io)?;
+    std::fs::write(
+        dir.join("entries/example.toml"),
+        r#"[[entries]]
+id = "example-timeout"
+title = "Requests fail with 'upstream timed out'"
+summary = "The service does not answer in time, usually because it is stuck or overloaded."
+keywords = ["gateway timeout", "504", "slow service"]
+aliases = ["the page spins and then says the upstream timed out"]
+remedy = ["Check the service's health and logs.", "Restart it if it is stuck."]
+
+  [[entries.signatures]]
+  id = "upstream-timed-out"
+  pattern = 'upstream timed out'
+
+  [[entries.causes]]
+  id = "service-stuck"
+  title = "The service is stuck and has not been restarted"
+  check = '!fact("service.restarted")'
+  explanation = "A stuck process keeps its port open but never answers."
+  remedy = ["Restart the service."]
+"#,
+    )
+    .map_err(io)?;
+    std::fs::write(
+        dir.join("tests/examples.toml"),
+        r#"[[examples]]
+name = "exact error"
+text = "nginx: upstream timed out (110: Connection timed out) while reading response header"
+expect = "example-timeout"
+
+[[examples]]
+name = "not restarted yet"
+text = "upstream timed out"
+facts = { "service.restarted" = false }
+expect = "example-timeout"
+verdicts = { "service-stuck" = "confirmed" }
+
+[[examples]]
+name = "unrelated"
+text = "my printer is out of paper"
+expect_none = true
+"#,
+    )
+    .map_err(io)?;
+    println!(
+        "created {}: run `fixbook lint {0}` and `fixbook test {0}`",
+        dir.display()
+    );
+    Ok(exit::OK)
+}

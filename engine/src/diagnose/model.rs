@@ -1,0 +1,265 @@
+//! The answer's shape: one JSON form for every door (Rust, CLI, C, Python).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{FactType, FactValue};
+use crate::pack::{Place, Reference};
+use crate::script::Verdict;
+
+/// A question to ask a person.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Question {
+    /// The fact it asks for.
+    pub fact: String,
+    /// The question text.
+    pub text: String,
+    /// The fact's type.
+    #[serde(rename = "type")]
+    pub ty: FactType,
+    /// Allowed answers (enum values; `true`/`false` for bools), empty for free answers.
+    pub choices: Vec<String>,
+    /// How many undecided causes and symptoms of the candidates its answer would decide.
+    pub decides: usize,
+    /// The candidate entries the answer matters to.
+    pub entries: Vec<String>,
+}
+
+/// A signature that matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureEvidence {
+    /// Signature id inside the entry.
+    pub id: String,
+    /// Byte range of the match in the normalised input.
+    pub span: [usize; 2],
+    /// The matched text.
+    pub text: String,
+}
+
+/// Why an entry matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Evidence {
+    /// Signatures that matched, with where.
+    pub signatures: Vec<SignatureEvidence>,
+    /// Search terms (analysed form) found in the entry.
+    pub terms: Vec<String>,
+    /// Facts read from the text: captures and extractors.
+    pub facts: BTreeMap<String, FactValue>,
+    /// Symptom verdicts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub symptoms: Vec<SymptomResult>,
+}
+
+/// A symptom's verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SymptomResult {
+    /// Symptom id inside the entry.
+    pub id: String,
+    /// What it means.
+    pub description: String,
+    /// The verdict.
+    pub verdict: Verdict,
+}
+
+/// One cause of a match, with its verdict.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CauseResult {
+    /// Cause id inside the entry.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Why this causes the problem.
+    pub explanation: String,
+    /// Steps that fix it.
+    pub remedy: Vec<String>,
+    /// Facts the check read.
+    pub facts_read: Vec<String>,
+    /// Facts it needed that were missing (for `unknown`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_facts: Vec<String>,
+    /// What went wrong (for `error`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Further reading.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub references: Vec<Reference>,
+}
+
+/// A known problem that matches the input.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Match {
+    /// `pack/entry`.
+    pub id: String,
+    /// The entry's title.
+    pub title: String,
+    /// Relevance score (higher is better; comparable within one answer).
+    pub score: f32,
+    /// How sure the engine is, 0 to 1.
+    pub confidence: f32,
+    /// Why it matched.
+    pub evidence: Evidence,
+    /// The causes, confirmed first, ruled out last.
+    pub causes: Vec<CauseResult>,
+    /// Fix steps: those of confirmed causes first, then the entry's general remedy.
+    pub remedy: Vec<String>,
+    /// Questions that would decide this entry's undecided causes, most useful first.
+    pub questions: Vec<Question>,
+    /// Further reading.
+    pub references: Vec<Reference>,
+    /// The entry's summary.
+    pub summary: String,
+    /// Where to look for evidence.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub where_to_look: Vec<Place>,
+}
+
+/// The engine's answer to a query.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Diagnosis {
+    /// Matches, best first; empty when nothing is relevant.
+    pub matches: Vec<Match>,
+    /// Questions across all matches, the one that decides most first.
+    pub questions: Vec<Question>,
+    /// Notes about the input (truncated, invalid UTF-8 replaced, unknown facts ignored).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// The decision trace, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<Trace>,
+}
+
+/// The full decision trace: every candidate, and why it won or lost.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct Trace {
+    /// The normalised input.
+    pub normalized: String,
+    /// The search terms.
+    pub terms: Vec<String>,
+    /// Every candidate considered.
+    pub candidates: Vec<Candidate>,
+}
+
+/// One candidate in the trace.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Candidate {
+    /// `pack/entry`.
+    pub id: String,
+    /// Final score.
+    pub score: f32,
+    /// Full-text (BM25) score.
+    pub text_score: f32,
+    /// Word evidence: idf of the query terms found in the entry, weighted by field.
+    pub weight: f32,
+    /// Share of the query's term weight found in the entry, 0 to 1.
+    pub coverage: f32,
+    /// Signature ids that hit.
+    pub signatures: Vec<String>,
+    /// Terms that hit.
+    pub terms: Vec<String>,
+    /// Whether it was returned.
+    pub accepted: bool,
+    /// Why it was returned or not.
+    pub reason: String,
+    /// Checks run: (cause or symptom id, verdict, facts read).
+    pub checks: Vec<CheckTrace>,
+}
+
+/// One check in the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CheckTrace {
+    /// `cause:<id>` or `symptom:<id>`.
+    pub id: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Facts the check read.
+    pub facts_read: Vec<String>,
+    /// Why it lost or failed, when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub why: Option<String>,
+}
+
+/// A query: text, known facts, how many matches, which packs.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Query {
+    /// The text: an error string, a log excerpt, a ticket.
+    pub text: String,
+    /// Facts the caller knows. Strings are converted to the declared type.
+    pub facts: BTreeMap<String, FactValue>,
+    /// Maximum matches (default 10).
+    pub limit: Option<usize>,
+    /// Only these packs (ids); empty means all.
+    pub packs: Vec<String>,
+    /// Include the decision trace.
+    pub trace: bool,
+    /// Let draft entries match too.
+    pub drafts: bool,
+}
+
+impl Query {
+    /// A query for `text` with no facts.
+    pub fn new(text: impl Into<String>) -> Query {
+        Query {
+            text: text.into(),
+            ..Query::default()
+        }
+    }
+
+    /// Adds a fact.
+    pub fn fact(mut self, name: impl Into<String>, value: impl Into<FactValue>) -> Query {
+        self.facts.insert(name.into(), value.into());
+        self
+    }
+
+    /// Sets the maximum number of matches.
+    pub fn limit(mut self, limit: usize) -> Query {
+        self.limit = Some(limit);
+        self
+    }
+
+    /// Asks for the decision trace.
+    pub fn with_trace(mut self) -> Query {
+        self.trace = true;
+        self
+    }
+
+    /// Restricts the query to some packs.
+    pub fn packs(mut self, packs: impl IntoIterator<Item = impl Into<String>>) -> Query {
+        self.packs = packs.into_iter().map(Into::into).collect();
+        self
+    }
+}
+
+impl From<bool> for FactValue {
+    fn from(b: bool) -> Self {
+        FactValue::Bool(b)
+    }
+}
+impl From<i64> for FactValue {
+    fn from(i: i64) -> Self {
+        FactValue::Int(i)
+    }
+}
+impl From<f64> for FactValue {
+    fn from(x: f64) -> Self {
+        FactValue::Float(x)
+    }
+}
+impl From<&str> for FactValue {
+    fn from(s: &str) -> Self {
+        FactValue::Str(s.to_owned())
+    }
+}
+impl From<String> for FactValue {
+    fn from(s: String) -> Self {
+        FactValue::Str(s)
+    }
+}
+impl From<Vec<String>> for FactValue {
+    fn from(l: Vec<String>) -> Self {
+        FactValue::List(l)
+    }
+}

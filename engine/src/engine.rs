@@ -1,0 +1,418 @@
+//! The [`Engine`]: a pack set behind an atomic pointer, queried from any thread.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use serde::Serialize;
+
+use crate::diagnose::{self, Diagnosis, Query, QueryLimits};
+use crate::error::{Error, PackError, Result};
+use crate::facts::FactDecl;
+use crate::pack::{source, LoadOptions, Origin, PackSource};
+use crate::script::Limits;
+use crate::set::PackSet;
+
+/// What to load: the embedded packs, folders, or both.
+#[derive(Debug, Clone)]
+pub struct EngineBuilder {
+    builtin: bool,
+    dirs: Vec<PathBuf>,
+    strict: bool,
+    load: LoadOptions,
+    query: QueryLimits,
+}
+
+impl Default for EngineBuilder {
+    fn default() -> Self {
+        EngineBuilder {
+            builtin: true,
+            dirs: Vec::new(),
+            strict: false,
+            load: LoadOptions::default(),
+            query: QueryLimits::default(),
+        }
+    }
+}
+
+impl EngineBuilder {
+    /// Whether to load the packs embedded in the binary (default `true`).
+    pub fn builtin(mut self, yes: bool) -> Self {
+        self.builtin = yes;
+        self
+    }
+
+    /// Adds a folder: a pack (holding `pack.toml`) or a folder of packs.
+    pub fn pack_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dirs.push(dir.into());
+        self
+    }
+
+    /// Adds folders, like [`EngineBuilder::pack_dir`].
+    pub fn pack_dirs<P: Into<PathBuf>>(mut self, dirs: impl IntoIterator<Item = P>) -> Self {
+        self.dirs.extend(dirs.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds the user's pack path: every folder in `FIXBOOK_PACK_PATH` (colon-separated),
+    /// then the user's data folder (`$XDG_DATA_HOME/fixbook/packs`, else
+    /// `~/.local/share/fixbook/packs`). This is the only place the engine reads the
+    /// environment, and only when called.
+    pub fn pack_path_from_env(mut self) -> Self {
+        self.dirs.extend(default_pack_path());
+        self
+    }
+
+    /// Strict mode: any broken pack fails the load (default: skip it and report it).
+    pub fn strict(mut self, yes: bool) -> Self {
+        self.strict = yes;
+        self
+    }
+
+    /// Script limits for packs that set none.
+    pub fn script_limits(mut self, limits: Limits) -> Self {
+        self.load.defaults = limits;
+        self
+    }
+
+    /// The most a pack may raise its script limits to.
+    pub fn script_ceiling(mut self, limits: Limits) -> Self {
+        self.load.ceiling = limits;
+        self
+    }
+
+    /// Bytes of input a query reads at most (default 16 MiB).
+    pub fn max_input_bytes(mut self, bytes: usize) -> Self {
+        self.query.max_input_bytes = bytes;
+        self
+    }
+
+    /// Loads the packs and builds the engine.
+    pub fn build(self) -> Result<Engine> {
+        let set = self.load_set(None)?;
+        Ok(Engine {
+            current: ArcSwap::from_pointee(set),
+            config: self,
+        })
+    }
+
+    fn sources(&self) -> (Vec<PackSource>, Vec<PackError>) {
+        let mut sources = Vec::new();
+        let mut errors = Vec::new();
+        if self.builtin {
+            sources.extend(crate::embedded::sources());
+        }
+        for dir in &self.dirs {
+            let packs = source::discover(dir);
+            if packs.is_empty() && !dir.exists() {
+                // a missing folder on the pack path is normal; an explicit one is reported
+                errors.push(PackError {
+                    kind: crate::error::PackErrorKind::Io,
+                    path: dir.display().to_string(),
+                    line: 0,
+                    column: 0,
+                    message: "no such folder".into(),
+                    hint: "check the path given to --packs / FIXBOOK_PACK_PATH".into(),
+                    entry: None,
+                    source_line: None,
+                    length: 0,
+                });
+            }
+            for p in packs {
+                match PackSource::from_dir(&p) {
+                    Ok(s) => sources.push(s),
+                    Err(es) => errors.extend(es),
+                }
+            }
+        }
+        (sources, errors)
+    }
+
+    fn load_set(&self, previous: Option<&PackSet>) -> Result<PackSet> {
+        let (sources, read_errors) = self.sources();
+        if self.strict && !read_errors.is_empty() {
+            return Err(Error::Pack(read_errors));
+        }
+        let mut set = PackSet::load(&sources, &self.load, self.strict).map_err(Error::Pack)?;
+        set.skipped.splice(0..0, read_errors);
+        if let Some(prev) = previous {
+            // a reload must not lose a pack that was loaded before
+            let lost: Vec<&str> = prev
+                .packs
+                .iter()
+                .filter(|p| !set.packs.iter().any(|n| n.id == p.id))
+                .map(|p| p.id.as_str())
+                .collect();
+            if !lost.is_empty() && !set.skipped.is_empty() {
+                let mut errors = set.skipped;
+                errors.insert(
+                    0,
+                    PackError {
+                        kind: crate::error::PackErrorKind::Io,
+                        path: String::new(),
+                        line: 0,
+                        column: 0,
+                        message: format!(
+                            "reload would drop pack(s) {} because of errors; the loaded set is kept",
+                            lost.join(", ")
+                        ),
+                        hint: "fix the errors below and reload again".into(),
+                        entry: None,
+                        source_line: None,
+                        length: 0,
+                    },
+                );
+                return Err(Error::Pack(errors));
+            }
+        }
+        Ok(set)
+    }
+}
+
+/// The folders of the user's pack path, from `FIXBOOK_PACK_PATH` and the data folder.
+pub fn default_pack_path() -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Some(p) = std::env::var_os("FIXBOOK_PACK_PATH") {
+        out.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
+    }
+    let data = std::env::var_os("XDG_DATA_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")));
+    if let Some(d) = data {
+        let d = d.join("fixbook/packs");
+        if d.is_dir() {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// A loaded pack, as listed by [`Engine::packs`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PackInfo {
+    /// Pack id.
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// Semver version.
+    pub version: String,
+    /// Description.
+    pub description: String,
+    /// Where it came from.
+    pub origin: Origin,
+    /// Number of entries.
+    pub entries: usize,
+}
+
+/// An entry as shown by [`Engine::entry`] (`fixbook show`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EntryInfo {
+    /// `pack/entry`.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Keywords.
+    pub keywords: Vec<String>,
+    /// Aliases.
+    pub aliases: Vec<String>,
+    /// Signatures: (id, pattern).
+    pub signatures: Vec<SignatureInfo>,
+    /// Causes: id, title, check source.
+    pub causes: Vec<CauseInfo>,
+    /// Facts the entry's checks may read, with their declarations.
+    pub facts: Vec<FactDecl>,
+    /// General remedy.
+    pub remedy: Vec<String>,
+    /// References.
+    pub references: Vec<crate::pack::Reference>,
+    /// Where to look.
+    pub where_to_look: Vec<crate::pack::Place>,
+    /// Lifecycle status.
+    pub status: crate::pack::Status,
+    /// File and line where it is written.
+    pub location: crate::pack::Location,
+}
+
+/// A signature in [`EntryInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SignatureInfo {
+    /// Id.
+    pub id: String,
+    /// The pattern as written.
+    pub pattern: String,
+}
+
+/// A cause in [`EntryInfo`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CauseInfo {
+    /// Id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// The check's source.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub check: Option<String>,
+    /// Remedy steps.
+    pub remedy: Vec<String>,
+}
+
+/// The troubleshooting engine: loaded packs, searched from any number of threads.
+///
+/// `Engine` is `Send + Sync`. [`Engine::reload`] swaps the whole pack set atomically: a
+/// query in flight sees the old set or the new one, never a mix.
+#[derive(Debug)]
+pub struct Engine {
+    current: ArcSwap<PackSet>,
+    config: EngineBuilder,
+}
+
+impl Engine {
+    /// A builder, starting from the embedded packs.
+    pub fn builder() -> EngineBuilder {
+        EngineBuilder::default()
+    }
+
+    /// The embedded packs only.
+    pub fn embedded() -> Result<Engine> {
+        EngineBuilder::default().build()
+    }
+
+    /// Exactly the given pack folders (no embedded packs).
+    pub fn from_dirs<P: Into<PathBuf>>(dirs: impl IntoIterator<Item = P>) -> Result<Engine> {
+        EngineBuilder::default().builtin(false).pack_dirs(dirs).build()
+    }
+
+    /// Searches `text` with no facts: the best `limit` matches.
+    pub fn search(&self, text: &str, limit: usize) -> Diagnosis {
+        let q = Query::new(text).limit(limit);
+        // without caller facts a query cannot fail
+        diagnose::run(&self.current.load(), &q, &self.config.query).unwrap_or_default()
+    }
+
+    /// Diagnoses a query: matches, cause verdicts, questions. Fails only on facts of the
+    /// wrong type, never because of the text.
+    pub fn diagnose(&self, query: &Query) -> Result<Diagnosis> {
+        diagnose::run(&self.current.load(), query, &self.config.query)
+    }
+
+    /// Re-reads every pack and swaps the new set in. On failure the loaded set is kept and
+    /// the errors are returned.
+    pub fn reload(&self) -> Result<()> {
+        let current = self.current.load_full();
+        let set = self.config.load_set(Some(&current))?;
+        self.current.store(Arc::new(set));
+        Ok(())
+    }
+
+    /// The loaded packs.
+    pub fn packs(&self) -> Vec<PackInfo> {
+        self.current
+            .load()
+            .packs
+            .iter()
+            .map(|p| PackInfo {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                version: p.version.clone(),
+                description: p.description.clone(),
+                origin: p.origin.clone(),
+                entries: p.entries.len(),
+            })
+            .collect()
+    }
+
+    /// Problems with packs that were skipped at load (lenient mode).
+    pub fn skipped(&self) -> Vec<PackError> {
+        self.current.load().skipped.clone()
+    }
+
+    /// Number of entries loaded.
+    pub fn entry_count(&self) -> usize {
+        self.current.load().entries.len()
+    }
+
+    /// Declaration of a fact, from the first loaded pack declaring it.
+    pub fn fact(&self, name: &str) -> Option<FactDecl> {
+        self.current
+            .load()
+            .packs
+            .iter()
+            .find_map(|p| p.facts.get(name).cloned())
+    }
+
+    /// An entry by id (`pack/entry`).
+    pub fn entry(&self, id: &str) -> Option<EntryInfo> {
+        let set = self.current.load();
+        let &g = set.by_id.get(id)?;
+        let e = set.entry(g);
+        let pack = set.pack_of(g);
+        let mut fact_names: Vec<&String> = Vec::new();
+        for c in e.causes.iter().filter_map(|c| c.check.as_ref()) {
+            fact_names.extend(c.may_read());
+        }
+        for s in &e.symptoms {
+            fact_names.extend(s.check.may_read());
+        }
+        let mut facts: Vec<FactDecl> = Vec::new();
+        for n in fact_names {
+            if let Some(d) = pack.facts.get(n) {
+                if !facts.iter().any(|f| &f.name == n) {
+                    facts.push(d.clone());
+                }
+            }
+        }
+        Some(EntryInfo {
+            id: e.id.clone(),
+            title: e.title.clone(),
+            summary: e.summary.clone(),
+            tags: e.tags.clone(),
+            keywords: e.keywords.clone(),
+            aliases: e.aliases.clone(),
+            signatures: e
+                .signatures
+                .iter()
+                .map(|s| SignatureInfo {
+                    id: s.id.clone(),
+                    pattern: s.pattern.clone(),
+                })
+                .collect(),
+            causes: e
+                .causes
+                .iter()
+                .map(|c| CauseInfo {
+                    id: c.id.clone(),
+                    title: c.title.clone(),
+                    check: c.check.as_ref().map(|k| k.source().to_owned()),
+                    remedy: c.remedy.clone(),
+                })
+                .collect(),
+            facts,
+            remedy: e.remedy.clone(),
+            references: e.references.clone(),
+            where_to_look: e.where_to_look.clone(),
+            status: e.status,
+            location: e.location.clone(),
+        })
+    }
+
+    /// Every entry id, in load order.
+    pub fn entry_ids(&self) -> Vec<String> {
+        let set = self.current.load();
+        (0..set.entries.len()).map(|g| set.entry(g).id.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn engine_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<Engine>();
+    }
+}

@@ -1,0 +1,198 @@
+//! Packs: the knowledge format, its loading and its validation.
+//!
+//! A [`PackSource`] is the files of one pack, read from a folder or embedded in the binary.
+//! [`load_pack`] turns it into a validated [`Pack`]: every regex compiled, every check
+//! compiled, every fact reference declared. Problems are collected, not thrown one at a time.
+
+mod load;
+mod raw;
+pub mod source;
+
+use std::collections::BTreeMap;
+
+use regex::Regex;
+use serde::Serialize;
+
+use crate::facts::{FactDecl, FactValue};
+use crate::script::{Check, Limits, ScriptEngine};
+
+pub use load::{load_pack, LoadOptions};
+pub use source::{Origin, PackSource, SourceFile};
+
+/// The pack format version this engine reads.
+pub const FORMAT_VERSION: i64 = 1;
+
+/// A loaded, validated pack.
+#[derive(Debug)]
+pub struct Pack {
+    /// Pack id (`aws-iam-identity-center`).
+    pub id: String,
+    /// Human name.
+    pub name: String,
+    /// The pack's semver version.
+    pub version: String,
+    /// One paragraph about the pack.
+    pub description: String,
+    /// The oldest engine that can load it, if stated.
+    pub min_engine_version: Option<String>,
+    /// Where it was loaded from.
+    pub origin: Origin,
+    /// Declared facts by name.
+    pub facts: BTreeMap<String, FactDecl>,
+    /// Text extractors.
+    pub extractors: Vec<Extractor>,
+    /// Entries, in file order.
+    pub entries: Vec<Entry>,
+    /// The sandboxed script engine holding the pack's limits and helpers.
+    pub scripts: ScriptEngine,
+}
+
+impl Pack {
+    /// The pack's script limits.
+    pub fn limits(&self) -> Limits {
+        self.scripts.limits()
+    }
+}
+
+/// Where in a pack file something was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Location {
+    /// File path as shown to users.
+    pub path: String,
+    /// Line, 1-based.
+    pub line: usize,
+    /// Column, 1-based.
+    pub column: usize,
+}
+
+/// Lifecycle status of an entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Being written; matches only when drafts are asked for.
+    Draft,
+    /// In use.
+    Approved,
+    /// Kept for the record; never matches.
+    Retired,
+}
+
+/// One known problem.
+#[derive(Debug)]
+pub struct Entry {
+    /// Full id, `pack/entry`.
+    pub id: String,
+    /// Id inside the pack.
+    pub local_id: String,
+    /// One-line title.
+    pub title: String,
+    /// What happens and why.
+    pub summary: String,
+    /// Free labels.
+    pub tags: Vec<String>,
+    /// Short phrases people use for the problem.
+    pub keywords: Vec<String>,
+    /// Whole paraphrases in users' words.
+    pub aliases: Vec<String>,
+    /// Error-message regexes.
+    pub signatures: Vec<Signature>,
+    /// Conditions on facts that characterise the problem.
+    pub symptoms: Vec<Symptom>,
+    /// Possible causes, each with a check.
+    pub causes: Vec<Cause>,
+    /// General fix steps.
+    pub remedy: Vec<String>,
+    /// Further reading.
+    pub references: Vec<Reference>,
+    /// Where to look: logs, consoles, event names.
+    pub where_to_look: Vec<Place>,
+    /// Lifecycle status.
+    pub status: Status,
+    /// Who maintains the entry.
+    pub owner: Option<String>,
+    /// When it was last reviewed (YYYY-MM-DD).
+    pub updated: Option<String>,
+    /// After this date (YYYY-MM-DD) the entry needs review.
+    pub valid_until: Option<String>,
+    /// Where the entry is written.
+    pub location: Location,
+}
+
+/// An error-message regex of an entry.
+#[derive(Debug, Clone)]
+pub struct Signature {
+    /// Id inside the entry.
+    pub id: String,
+    /// The pattern as written.
+    pub pattern: String,
+    /// The compiled pattern (placeholders expanded, case-insensitive).
+    pub regex: Regex,
+    /// The pattern's literal words, indexed for full-text search.
+    pub literals: String,
+    /// What message it recognises.
+    pub description: Option<String>,
+    /// Where it is written.
+    pub location: Location,
+}
+
+/// A condition on facts that makes an entry more or less likely.
+#[derive(Debug, Clone)]
+pub struct Symptom {
+    /// Id inside the entry.
+    pub id: String,
+    /// What it means.
+    pub description: String,
+    /// The compiled condition.
+    pub check: Check,
+}
+
+/// A possible cause of an entry's problem.
+#[derive(Debug, Clone)]
+pub struct Cause {
+    /// Id inside the entry.
+    pub id: String,
+    /// One-line title.
+    pub title: String,
+    /// Why this causes the problem.
+    pub explanation: String,
+    /// Steps that fix this cause.
+    pub remedy: Vec<String>,
+    /// Further reading.
+    pub references: Vec<Reference>,
+    /// The check deciding whether it applies; `None` means always unknown.
+    pub check: Option<Check>,
+}
+
+/// A link to further reading.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reference {
+    /// Title of the page.
+    pub title: String,
+    /// Address, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A place to look for evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Place {
+    /// The log, console or tool.
+    pub place: String,
+    /// An event name to filter on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// What to look for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
+}
+
+/// A text extractor: sets a fact when its pattern matches the input.
+#[derive(Debug, Clone)]
+pub struct Extractor {
+    /// The fact it sets.
+    pub fact: String,
+    /// The compiled pattern.
+    pub regex: Regex,
+    /// A constant value to set, instead of the match.
+    pub value: Option<FactValue>,
+}

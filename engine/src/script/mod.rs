@@ -1,0 +1,486 @@
+//! Checks: Rhai scripts compiled once at load and evaluated, sandboxed, against facts.
+//!
+//! This is the only module that touches `rhai`. Two rules shape it:
+//!
+//! * **A missing fact is never a value.** Rhai reads a missing map key as `()`, which makes
+//!   `facts.x != "email"` *true* on no evidence. Checks therefore read facts only through
+//!   `fact("name")`, which records the name and, when the fact is missing, stops the script;
+//!   the verdict is then [`Verdict::Unknown`] and the fact becomes a question. Even a script
+//!   that catches that error cannot turn it into a verdict: any missing read means unknown.
+//! * **A pack is untrusted code.** Every script runs with operation, call-depth,
+//!   expression-depth, size and time limits, with no module resolver, no `eval` and no
+//!   printing. A failing check yields [`Verdict::Error`] for its cause, never a failed query.
+
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use regex::Regex;
+use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Position, Scope, AST};
+use serde::{Deserialize, Serialize};
+
+use crate::facts::{FactValue, Facts};
+
+/// Sandbox limits for checks. A pack may set its own within the application's ceiling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Maximum operations one evaluation may perform.
+    pub max_operations: u64,
+    /// Maximum function call depth.
+    pub max_call_depth: usize,
+    /// Maximum expression nesting depth (also inside functions).
+    pub max_expr_depth: usize,
+    /// Maximum length of a string, in bytes.
+    pub max_string_size: usize,
+    /// Maximum number of items in an array.
+    pub max_array_size: usize,
+    /// Maximum number of items in a map.
+    pub max_map_size: usize,
+    /// Wall-clock budget of one evaluation, in milliseconds.
+    pub max_duration_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 100_000,
+            max_call_depth: 32,
+            max_expr_depth: 64,
+            max_string_size: 1 << 20,
+            max_array_size: 10_000,
+            max_map_size: 10_000,
+            max_duration_ms: 50,
+        }
+    }
+}
+
+impl Limits {
+    /// The default ceiling an application allows packs to raise their limits to: ten times
+    /// the defaults.
+    pub fn default_ceiling() -> Limits {
+        let d = Limits::default();
+        Limits {
+            max_operations: d.max_operations * 10,
+            max_call_depth: d.max_call_depth * 4,
+            max_expr_depth: d.max_expr_depth * 4,
+            max_string_size: d.max_string_size * 10,
+            max_array_size: d.max_array_size * 10,
+            max_map_size: d.max_map_size * 10,
+            max_duration_ms: d.max_duration_ms * 10,
+        }
+    }
+
+    /// Each limit capped at `ceiling`'s.
+    pub fn capped(self, ceiling: &Limits) -> Limits {
+        Limits {
+            max_operations: self.max_operations.min(ceiling.max_operations),
+            max_call_depth: self.max_call_depth.min(ceiling.max_call_depth),
+            max_expr_depth: self.max_expr_depth.min(ceiling.max_expr_depth),
+            max_string_size: self.max_string_size.min(ceiling.max_string_size),
+            max_array_size: self.max_array_size.min(ceiling.max_array_size),
+            max_map_size: self.max_map_size.min(ceiling.max_map_size),
+            max_duration_ms: self.max_duration_ms.min(ceiling.max_duration_ms),
+        }
+    }
+}
+
+/// The outcome of one check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The check returned `true`: the cause applies.
+    Confirmed,
+    /// The check returned `false`: the cause does not apply.
+    RuledOut,
+    /// A fact the check needs is missing; it is asked for.
+    Unknown,
+    /// The check failed (limit, type error, non-boolean result).
+    Error,
+}
+
+impl Verdict {
+    /// The verdict's name as it appears in JSON and pack tests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Confirmed => "confirmed",
+            Verdict::RuledOut => "ruled_out",
+            Verdict::Unknown => "unknown",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// The result of evaluating a check: verdict, the facts it read, those it missed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Evaluation {
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Facts the script read, present or not, in order of first read.
+    pub facts_read: Vec<String>,
+    /// Facts the script needed but were missing.
+    pub missing: Vec<String>,
+    /// For [`Verdict::Error`]: what went wrong.
+    pub error: Option<String>,
+}
+
+/// A compile error with its position inside the script (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompileError {
+    /// What is wrong.
+    pub message: String,
+    /// Line inside the script, 1-based.
+    pub line: usize,
+    /// Column inside the script, 1-based.
+    pub column: usize,
+}
+
+/// A compiled check.
+#[derive(Debug, Clone)]
+pub struct Check {
+    source: String,
+    ast: AST,
+    may_read: Vec<String>,
+}
+
+impl Check {
+    /// The script as the author wrote it.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    /// Every fact name the script may read (string literals passed to `fact`, `has`,
+    /// `fact_or`), found at load.
+    pub fn may_read(&self) -> &[String] {
+        &self.may_read
+    }
+}
+
+struct EvalState {
+    facts: Facts,
+    read: Vec<String>,
+    missing: BTreeSet<String>,
+    deadline: Instant,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<EvalState>> = const { RefCell::new(None) };
+}
+
+const MISSING_MARK: &str = "fixbook: missing fact ";
+
+fn to_dynamic(v: &FactValue) -> Dynamic {
+    match v {
+        FactValue::Bool(b) => Dynamic::from_bool(*b),
+        FactValue::Int(i) => Dynamic::from_int(*i),
+        FactValue::Float(x) => Dynamic::from_float(*x),
+        FactValue::Str(s) => Dynamic::from(ImmutableString::from(s.as_str())),
+        FactValue::List(l) => Dynamic::from_array(
+            l.iter()
+                .map(|s| Dynamic::from(ImmutableString::from(s.as_str())))
+                .collect::<Array>(),
+        ),
+    }
+}
+
+fn read_fact(name: &str, record_missing: bool) -> Option<Dynamic> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let state = s.as_mut()?;
+        if !state.read.iter().any(|r| r == name) {
+            state.read.push(name.to_owned());
+        }
+        match state.facts.get(name) {
+            Some(v) => Some(to_dynamic(v)),
+            None => {
+                if record_missing {
+                    state.missing.insert(name.to_owned());
+                }
+                None
+            }
+        }
+    })
+}
+
+/// Fact names used as string literals in `fact(..)`, `has(..)`, `fact_or(..)`, and calls
+/// whose argument is not a literal (reported as errors by the loader).
+pub fn fact_references(script: &str) -> (Vec<String>, Vec<usize>) {
+    static LIT: OnceLock<Regex> = OnceLock::new();
+    static ANY: OnceLock<Regex> = OnceLock::new();
+    #[allow(clippy::unwrap_used)] // fixed patterns
+    let lit = LIT.get_or_init(|| {
+        Regex::new(r#"\b(?:fact|has|fact_or)\s*\(\s*"([^"\\]*)""#).unwrap()
+    });
+    #[allow(clippy::unwrap_used)]
+    let any = ANY.get_or_init(|| Regex::new(r"\b(?:fact|has|fact_or)\s*\(\s*").unwrap());
+    let mut names = Vec::new();
+    for c in lit.captures_iter(script) {
+        let n = c[1].to_owned();
+        if !names.contains(&n) {
+            names.push(n);
+        }
+    }
+    let non_literal = any
+        .find_iter(script)
+        .filter(|m| !script[m.end()..].starts_with('"'))
+        .filter(|m| {
+            // `fn fact(...)` definitions are not calls
+            !script[..m.start()].trim_end().ends_with("fn")
+        })
+        .map(|m| m.start())
+        .collect();
+    (names, non_literal)
+}
+
+/// A sandboxed Rhai engine for one pack: its limits and its shared helper functions.
+pub struct ScriptEngine {
+    engine: rhai::Engine,
+    helpers: AST,
+    limits: Limits,
+}
+
+impl std::fmt::Debug for ScriptEngine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScriptEngine")
+            .field("limits", &self.limits)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ScriptEngine {
+    /// A sandboxed engine with the given limits and no helpers.
+    pub fn new(limits: Limits) -> ScriptEngine {
+        let mut engine = rhai::Engine::new();
+        engine
+            .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new())
+            .disable_symbol("eval")
+            .disable_symbol("import")
+            .on_print(|_| {})
+            .on_debug(|_, _, _| {})
+            .set_max_operations(limits.max_operations)
+            .set_max_call_levels(limits.max_call_depth)
+            .set_max_expr_depths(limits.max_expr_depth, limits.max_expr_depth)
+            .set_max_string_size(limits.max_string_size)
+            .set_max_array_size(limits.max_array_size)
+            .set_max_map_size(limits.max_map_size)
+            .set_max_modules(0);
+        engine.on_progress(|ops| {
+            if ops % 512 != 0 {
+                return None;
+            }
+            let late = STATE.with(|s| {
+                s.borrow()
+                    .as_ref()
+                    .is_some_and(|st| Instant::now() > st.deadline)
+            });
+            late.then(|| Dynamic::from("time limit exceeded"))
+        });
+        engine.register_fn(
+            "fact",
+            |name: ImmutableString| -> Result<Dynamic, Box<EvalAltResult>> {
+                read_fact(&name, true).ok_or_else(|| {
+                    Box::new(EvalAltResult::ErrorRuntime(
+                        Dynamic::from(format!("{MISSING_MARK}{name}")),
+                        Position::NONE,
+                    ))
+                })
+            },
+        );
+        engine.register_fn("has", |name: ImmutableString| -> bool {
+            read_fact(&name, false).is_some()
+        });
+        engine.register_fn("fact_or", |name: ImmutableString, default: Dynamic| {
+            read_fact(&name, false).unwrap_or(default)
+        });
+        ScriptEngine {
+            engine,
+            helpers: AST::empty(),
+            limits,
+        }
+    }
+
+    /// The limits this engine enforces.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    fn compile_err(e: rhai::ParseError) -> CompileError {
+        let pos = e.position();
+        CompileError {
+            message: e.err_type().to_string(),
+            line: pos.line().unwrap_or(1),
+            column: pos.position().unwrap_or(1),
+        }
+    }
+
+    /// Adds shared helper functions (a `.rhai` file). Only `fn` definitions are kept.
+    pub fn add_helpers(&mut self, script: &str) -> Result<(), CompileError> {
+        let ast = self.engine.compile(script).map_err(Self::compile_err)?;
+        self.helpers = self.helpers.merge(&ast.clone_functions_only());
+        Ok(())
+    }
+
+    /// Compiles a check. Fact names are returned by [`Check::may_read`].
+    pub fn compile(&self, script: &str) -> Result<Check, CompileError> {
+        let ast = self.engine.compile(script).map_err(Self::compile_err)?;
+        let (may_read, _) = fact_references(script);
+        Ok(Check {
+            source: script.to_owned(),
+            ast: self.helpers.merge(&ast),
+            may_read,
+        })
+    }
+
+    /// Evaluates a check against `facts`. Never panics, never fails: problems are verdicts.
+    pub fn evaluate(&self, check: &Check, facts: &Facts) -> Evaluation {
+        let budget = Duration::from_millis(self.limits.max_duration_ms);
+        STATE.with(|s| {
+            *s.borrow_mut() = Some(EvalState {
+                facts: facts.clone(),
+                read: Vec::new(),
+                missing: BTreeSet::new(),
+                deadline: Instant::now() + budget,
+            })
+        });
+        let mut scope = Scope::new();
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(&mut scope, &check.ast);
+        let state = STATE.with(|s| s.borrow_mut().take());
+        let (read, missing) = state
+            .map(|s| (s.read, s.missing.into_iter().collect::<Vec<_>>()))
+            .unwrap_or_default();
+        let (verdict, error) = if !missing.is_empty() {
+            (Verdict::Unknown, None)
+        } else {
+            match result {
+                Ok(v) => match v.as_bool() {
+                    Ok(true) => (Verdict::Confirmed, None),
+                    Ok(false) => (Verdict::RuledOut, None),
+                    Err(ty) => (
+                        Verdict::Error,
+                        Some(format!("check must return true or false, got {ty}")),
+                    ),
+                },
+                Err(e) => (Verdict::Error, Some(describe_error(&e, &self.limits))),
+            }
+        };
+        Evaluation {
+            verdict,
+            facts_read: read,
+            missing,
+            error,
+        }
+    }
+}
+
+fn describe_error(e: &EvalAltResult, limits: &Limits) -> String {
+    match e {
+        EvalAltResult::ErrorTooManyOperations(_) => format!(
+            "stopped after {} operations (limit max_operations)",
+            limits.max_operations
+        ),
+        EvalAltResult::ErrorTerminated(..) => format!(
+            "stopped after {} ms (limit max_duration_ms)",
+            limits.max_duration_ms
+        ),
+        EvalAltResult::ErrorStackOverflow(_) => format!(
+            "call depth over {} (limit max_call_depth)",
+            limits.max_call_depth
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            format!("{what} over its size limit (max_string_size / max_array_size / max_map_size)")
+        }
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(pairs: &[(&str, FactValue)]) -> Facts {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn missing_fact_is_unknown_not_confirmed() {
+        let se = ScriptEngine::new(Limits::default());
+        let c = se.compile(r#"fact("saml.nameid_format") != "email""#).unwrap();
+        let e = se.evaluate(&c, &Facts::new());
+        assert_eq!(e.verdict, Verdict::Unknown);
+        assert_eq!(e.missing, vec!["saml.nameid_format".to_owned()]);
+        let e = se.evaluate(
+            &c,
+            &facts(&[("saml.nameid_format", FactValue::Str("persistent".into()))]),
+        );
+        assert_eq!(e.verdict, Verdict::Confirmed);
+        assert_eq!(e.facts_read, vec!["saml.nameid_format".to_owned()]);
+    }
+
+    #[test]
+    fn catching_the_missing_fact_error_does_not_confirm() {
+        let se = ScriptEngine::new(Limits::default());
+        let c = se.compile(r#"try { fact("a") } catch { true }"#).unwrap();
+        assert_eq!(se.evaluate(&c, &Facts::new()).verdict, Verdict::Unknown);
+    }
+
+    #[test]
+    fn has_and_fact_or_do_not_ask() {
+        let se = ScriptEngine::new(Limits::default());
+        let c = se.compile(r#"!has("a") && fact_or("b", 3) > 2"#).unwrap();
+        let e = se.evaluate(&c, &Facts::new());
+        assert_eq!(e.verdict, Verdict::Confirmed);
+        assert!(e.missing.is_empty());
+    }
+
+    #[test]
+    fn hostile_scripts_error_quickly() {
+        let se = ScriptEngine::new(Limits::default());
+        for src in [
+            "loop {}",
+            "fn f(x) { f(x + 1) } f(0)",
+            r#"let s = "x"; loop { s += s; }"#,
+            "let a = []; loop { a.push(1); }",
+        ] {
+            let c = se.compile(src).unwrap();
+            let t = Instant::now();
+            let e = se.evaluate(&c, &Facts::new());
+            assert_eq!(e.verdict, Verdict::Error, "{src}");
+            assert!(t.elapsed() < Duration::from_secs(2), "{src}");
+        }
+    }
+
+    #[test]
+    fn no_eval_no_import_no_non_bool() {
+        let se = ScriptEngine::new(Limits::default());
+        assert!(se.compile(r#"eval("1")"#).is_err());
+        assert!(se.compile(r#"import "x" as y; true"#).is_err());
+        let c = se.compile("42").unwrap();
+        let e = se.evaluate(&c, &Facts::new());
+        assert_eq!(e.verdict, Verdict::Error);
+        assert!(e.error.unwrap().contains("true or false"));
+    }
+
+    #[test]
+    fn helpers_are_callable_and_compile_errors_have_positions() {
+        let mut se = ScriptEngine::new(Limits::default());
+        se.add_helpers("fn is_email(s) { s.contains(\"@\") }").unwrap();
+        let c = se.compile(r#"is_email(fact("u"))"#).unwrap();
+        let e = se.evaluate(&c, &facts(&[("u", FactValue::Str("a@b".into()))]));
+        assert_eq!(e.verdict, Verdict::Confirmed);
+        let err = se.compile("true &&\n  (1 +").unwrap_err();
+        assert_eq!(err.line, 2);
+    }
+
+    #[test]
+    fn fact_references_finds_literals_and_dynamic_calls() {
+        let (names, dynamic) = fact_references(r#"fact("a.b") && has("c") || fact(x)"#);
+        assert_eq!(names, vec!["a.b".to_owned(), "c".to_owned()]);
+        assert_eq!(dynamic.len(), 1);
+    }
+}
