@@ -17,7 +17,8 @@ fn files(dir: &Path, ext: &str) -> Vec<PathBuf> {
 }
 
 fn main() {
-    let manifest = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
+    let manifest =
+        PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR"));
     let packs_dir = manifest.join("../packs");
     println!("cargo:rerun-if-changed={}", packs_dir.display());
     let mut packs: Vec<PathBuf> = std::fs::read_dir(&packs_dir)
@@ -30,22 +31,33 @@ fn main() {
     packs.sort();
     let mut code = String::from("/// Embedded packs: (folder name, [(path in pack, text)]).\npub(crate) static PACKS: &[(&str, &[(&str, &str)])] = &[\n");
     for pack in &packs {
-        let name = pack.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = pack
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let mut list = vec![("pack.toml".to_owned(), pack.join("pack.toml"))];
         for (sub, ext) in [("entries", "toml"), ("scripts", "rhai")] {
             for f in files(&pack.join(sub), ext) {
-                let fname = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let fname = f
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 list.push((format!("{sub}/{fname}"), f));
             }
         }
         let _ = writeln!(code, "    ({name:?}, &[");
         for (rel, path) in list {
             let abs = path.canonicalize().unwrap_or(path);
-            let _ = writeln!(code, "        ({rel:?}, include_str!({:?})),", abs.display().to_string());
+            let _ = writeln!(
+                code,
+                "        ({rel:?}, include_str!({:?})),",
+                abs.display().to_string()
+            );
         }
         code.push_str("    ]),\n");
     }
     code.push_str("];\n");
-    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("embedded_packs.rs");
+    let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
+        .join("embedded_packs.rs");
     std::fs::write(out, code).expect("write embedded_packs.rs");
 }

@@ -21,7 +21,10 @@ struct Tally {
 
 #[test]
 fn dev_queries_meet_the_quality_bar() {
-    let engine = Engine::builder().builtin(true).build().expect("embedded packs load");
+    let engine = Engine::builder()
+        .builtin(true)
+        .build()
+        .expect("embedded packs load");
     let corpus = include_str!("data/dev-queries.jsonl");
     let mut by_kind: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
@@ -48,21 +51,37 @@ fn dev_queries_meet_the_quality_bar() {
                 }
                 None => {
                     t.neg += 1;
-                    let pack_hit = ids.iter().any(|i| i.starts_with("aws-iam-identity-center/"));
+                    let pack_hit = ids
+                        .iter()
+                        .any(|i| i.starts_with("aws-iam-identity-center/"));
                     t.neg_ok += usize::from(!pack_hit);
                 }
             }
         }
         let ok = match expect {
             Some(e) => ids.first() == Some(&e),
-            None => !ids.iter().any(|i| i.starts_with("aws-iam-identity-center/")),
+            None => !ids
+                .iter()
+                .any(|i| i.starts_with("aws-iam-identity-center/")),
         };
         if !ok {
-            misses.push(format!("[{kind}] {q:?}\n    expected {expect:?}, got {:?}", &ids[..ids.len().min(3)]));
+            misses.push(format!(
+                "[{kind}] {q:?}\n    expected {expect:?}, got {:?}",
+                &ids[..ids.len().min(3)]
+            ));
         }
     }
-    println!("{:<14} {:>4} {:>7} {:>9} {:>6} {:>10}", "kind", "n", "top-1", "recall@3", "MRR", "negatives");
-    let pct = |a: usize, b: usize| if b == 0 { "-".to_owned() } else { format!("{:.1}%", 100.0 * a as f64 / b as f64) };
+    println!(
+        "{:<14} {:>4} {:>7} {:>9} {:>6} {:>10}",
+        "kind", "n", "top-1", "recall@3", "MRR", "negatives"
+    );
+    let pct = |a: usize, b: usize| {
+        if b == 0 {
+            "-".to_owned()
+        } else {
+            format!("{:.1}%", 100.0 * a as f64 / b as f64)
+        }
+    };
     for (k, t) in by_kind.iter().chain([(&"all".to_owned(), &total)]) {
         println!(
             "{:<14} {:>4} {:>7} {:>9} {:>6} {:>10}",
@@ -70,7 +89,11 @@ fn dev_queries_meet_the_quality_bar() {
             t.n + t.neg,
             pct(t.top1, t.n),
             pct(t.top3, t.n),
-            if t.n == 0 { "-".into() } else { format!("{:.3}", t.rr / t.n as f64) },
+            if t.n == 0 {
+                "-".into()
+            } else {
+                format!("{:.3}", t.rr / t.n as f64)
+            },
             pct(t.neg_ok, t.neg)
         );
     }
@@ -81,5 +104,8 @@ fn dev_queries_meet_the_quality_bar() {
     let recall3 = total.top3 as f64 / total.n as f64;
     assert!(top1 >= 0.95, "top-1 accuracy {top1:.3} is below 0.95");
     assert!(recall3 >= 1.0, "recall@3 {recall3:.3} is below 1.0");
-    assert_eq!(total.neg_ok, total.neg, "an unrelated text matched an entry");
+    assert_eq!(
+        total.neg_ok, total.neg,
+        "an unrelated text matched an entry"
+    );
 }

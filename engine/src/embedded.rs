@@ -8,7 +8,9 @@ include!(concat!(env!("OUT_DIR"), "/embedded_packs.rs"));
 pub fn sources() -> Vec<PackSource> {
     PACKS
         .iter()
-        .map(|(name, files)| PackSource::from_memory(&format!("builtin:{name}"), Origin::Builtin, files))
+        .map(|(name, files)| {
+            PackSource::from_memory(&format!("builtin:{name}"), Origin::Builtin, files)
+        })
         .collect()
 }
 

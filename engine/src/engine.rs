@@ -283,7 +283,10 @@ impl Engine {
 
     /// Exactly the given pack folders (no embedded packs).
     pub fn from_dirs<P: Into<PathBuf>>(dirs: impl IntoIterator<Item = P>) -> Result<Engine> {
-        EngineBuilder::default().builtin(false).pack_dirs(dirs).build()
+        EngineBuilder::default()
+            .builtin(false)
+            .pack_dirs(dirs)
+            .build()
     }
 
     /// Searches `text` with no facts: the best `limit` matches.
@@ -402,7 +405,9 @@ impl Engine {
     /// Every entry id, in load order.
     pub fn entry_ids(&self) -> Vec<String> {
         let set = self.current.load();
-        (0..set.entries.len()).map(|g| set.entry(g).id.clone()).collect()
+        (0..set.entries.len())
+            .map(|g| set.entry(g).id.clone())
+            .collect()
     }
 }
 

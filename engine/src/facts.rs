@@ -234,10 +234,22 @@ mod tests {
 
     #[test]
     fn text_parses_into_each_type() {
-        assert_eq!(decl(FactType::Bool).parse_text("Yes"), Ok(FactValue::Bool(true)));
-        assert_eq!(decl(FactType::Int).parse_text(" 51 "), Ok(FactValue::Int(51)));
-        assert_eq!(decl(FactType::Float).parse_text("2.5"), Ok(FactValue::Float(2.5)));
-        assert_eq!(decl(FactType::Enum).parse_text("EMAIL"), Ok(FactValue::Str("email".into())));
+        assert_eq!(
+            decl(FactType::Bool).parse_text("Yes"),
+            Ok(FactValue::Bool(true))
+        );
+        assert_eq!(
+            decl(FactType::Int).parse_text(" 51 "),
+            Ok(FactValue::Int(51))
+        );
+        assert_eq!(
+            decl(FactType::Float).parse_text("2.5"),
+            Ok(FactValue::Float(2.5))
+        );
+        assert_eq!(
+            decl(FactType::Enum).parse_text("EMAIL"),
+            Ok(FactValue::Str("email".into()))
+        );
         assert_eq!(
             decl(FactType::List).parse_text("a, b,"),
             Ok(FactValue::List(vec!["a".into(), "b".into()]))
@@ -248,7 +260,9 @@ mod tests {
     fn wrong_type_names_fact_and_declared_type() {
         let e = decl(FactType::Int).parse_text("many").unwrap_err();
         assert_eq!(e.to_string(), "fact `x.y`: expected int, got \"many\"");
-        let e = decl(FactType::Enum).check(FactValue::Str("bogus".into())).unwrap_err();
+        let e = decl(FactType::Enum)
+            .check(FactValue::Str("bogus".into()))
+            .unwrap_err();
         assert!(e.message.contains("one of email, persistent"));
         let e = decl(FactType::Bool).check(FactValue::Int(1)).unwrap_err();
         assert!(e.message.contains("expected bool, got int 1"));

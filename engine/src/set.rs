@@ -11,6 +11,10 @@ use crate::index::{IndexDoc, TextIndex};
 use crate::matcher::SignatureSet;
 use crate::pack::{load_pack, Entry, LoadOptions, Pack, PackSource};
 
+/// Ordinary helpdesk text unrelated to any pack, one document per line: it tells the ranking
+/// which words are everyday words (see [`TextIndex::idf`]).
+pub const BACKGROUND: &str = include_str!("../data/background.txt");
+
 /// Loaded packs plus the structures that search them.
 #[derive(Debug)]
 pub struct PackSet {
@@ -125,7 +129,8 @@ impl PackSet {
             length: 0,
         };
         let signatures = SignatureSet::new(regexes).map_err(fail)?;
-        let index = TextIndex::build(&docs).map_err(|e| fail(format!("full-text index: {e}")))?;
+        let index = TextIndex::build(&docs, BACKGROUND)
+            .map_err(|e| fail(format!("full-text index: {e}")))?;
         Ok(PackSet {
             packs,
             entries,

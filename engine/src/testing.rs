@@ -221,21 +221,32 @@ fn run_one(engine: &Engine, pack_id: &str, ex: &Example) -> Outcome {
             return Outcome {
                 name: ex.name.clone(),
                 location: ex.location.clone(),
-                status: if ex.todo.is_some() { Status::Todo } else { Status::Fail },
+                status: if ex.todo.is_some() {
+                    Status::Todo
+                } else {
+                    Status::Fail
+                },
                 problems: vec![e.to_string()],
                 got: Vec::new(),
             }
         }
     };
     let prefix = format!("{pack_id}/");
-    let ours: Vec<&crate::Match> = d.matches.iter().filter(|m| m.id.starts_with(&prefix)).collect();
+    let ours: Vec<&crate::Match> = d
+        .matches
+        .iter()
+        .filter(|m| m.id.starts_with(&prefix))
+        .collect();
     let got: Vec<(String, f32)> = ours.iter().map(|m| (m.id.clone(), m.score)).collect();
     let why_not = |id: &str| -> String {
         d.trace
             .as_ref()
             .and_then(|t| t.candidates.iter().find(|c| c.id == id))
             .map_or_else(
-                || "it was not a candidate: no signature matched and no search term hit it".to_owned(),
+                || {
+                    "it was not a candidate: no signature matched and no search term hit it"
+                        .to_owned()
+                },
                 |c| c.reason.clone(),
             )
     };
@@ -272,7 +283,10 @@ fn run_one(engine: &Engine, pack_id: &str, ex: &Example) -> Outcome {
     }
     for exp in &ex.expect_any {
         if !ours.iter().any(|m| &m.id == exp) {
-            problems.push(format!("expected {exp} among the matches: {}", why_not(exp)));
+            problems.push(format!(
+                "expected {exp} among the matches: {}",
+                why_not(exp)
+            ));
         }
     }
     if ex.expect_none && !ours.is_empty() {

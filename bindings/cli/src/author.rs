@@ -34,7 +34,14 @@ fn print_error(s: &Style, e: &PackError) {
         s.bold(&e.message),
         e.kind.as_str()
     );
-    let _ = writeln!(err, "  {} {}:{}:{}", s.cyan("-->"), e.path, e.line, e.column);
+    let _ = writeln!(
+        err,
+        "  {} {}:{}:{}",
+        s.cyan("-->"),
+        e.path,
+        e.line,
+        e.column
+    );
     if let Some(line) = &e.source_line {
         let num = e.line.to_string();
         let pad = " ".repeat(num.len());
@@ -45,7 +52,11 @@ fn print_error(s: &Style, e: &PackError) {
             .take(e.column.saturating_sub(1))
             .map(|c| if c == '\t' { '\t' } else { ' ' })
             .collect();
-        let _ = writeln!(err, "  {pad} | {lead}{}", s.red(&"^".repeat(e.length.clamp(1, 120))));
+        let _ = writeln!(
+            err,
+            "  {pad} | {lead}{}",
+            s.red(&"^".repeat(e.length.clamp(1, 120)))
+        );
     }
     if !e.hint.is_empty() {
         let _ = writeln!(err, "  = {}: {}", s.bold("fix"), e.hint);
@@ -83,11 +94,7 @@ pub fn warnings(pack: &Pack, examples: &[Example]) -> Vec<Warning> {
             read.extend(s.check.may_read().iter().map(String::as_str));
         }
     }
-    let manifest = pack
-        .entries
-        .first()
-        .map(|e| e.location.path.clone())
-        .unwrap_or_else(|| "pack.toml".into());
+    let manifest = pack.manifest_path.clone();
     for (name, decl) in &pack.facts {
         if decl.question.trim().is_empty() {
             out.push(Warning {
@@ -157,11 +164,17 @@ pub fn warnings(pack: &Pack, examples: &[Example]) -> Vec<Warning> {
 }
 
 /// `fixbook lint DIR…`
-pub fn lint(dirs: &[PathBuf], deny_warnings: bool, json: bool, s: &Style) -> Result<u8, (u8, String)> {
+pub fn lint(
+    dirs: &[PathBuf],
+    deny_warnings: bool,
+    json: bool,
+    s: &Style,
+) -> Result<u8, (u8, String)> {
     let mut all_errors: Vec<PackError> = Vec::new();
     let mut all_warnings: Vec<Warning> = Vec::new();
     for dir in dirs {
-        let loaded = PackSource::from_dir(dir).and_then(|src| load_pack(&src, &LoadOptions::default()));
+        let loaded =
+            PackSource::from_dir(dir).and_then(|src| load_pack(&src, &LoadOptions::default()));
         match loaded {
             Err(es) => all_errors.extend(es),
             Ok(pack) => match load_examples(dir, &pack.id) {
@@ -197,11 +210,13 @@ pub fn lint(dirs: &[PathBuf], deny_warnings: bool, json: bool, s: &Style) -> Res
             dirs.len()
         );
     }
-    Ok(if !all_errors.is_empty() || (deny_warnings && !all_warnings.is_empty()) {
-        exit::NO_MATCH
-    } else {
-        exit::OK
-    })
+    Ok(
+        if !all_errors.is_empty() || (deny_warnings && !all_warnings.is_empty()) {
+            exit::NO_MATCH
+        } else {
+            exit::OK
+        },
+    )
 }
 
 fn xml_escape(s: &str) -> String {
@@ -212,19 +227,32 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// `fixbook test DIR…`
-pub fn test(dirs: &[PathBuf], filter: Option<&str>, format: &str, s: &Style) -> Result<u8, (u8, String)> {
+pub fn test(
+    dirs: &[PathBuf],
+    filter: Option<&str>,
+    format: &str,
+    s: &Style,
+) -> Result<u8, (u8, String)> {
     let mut failed = 0usize;
     let mut passed = 0usize;
     let mut todo = 0usize;
     let mut reports = Vec::new();
     for dir in dirs {
-        let engine = match Engine::builder().builtin(false).pack_dir(dir).strict(true).build() {
+        let engine = match Engine::builder()
+            .builtin(false)
+            .pack_dir(dir)
+            .strict(true)
+            .build()
+        {
             Ok(e) => e,
             Err(e) => {
                 for pe in e.pack_errors() {
                     print_error(s, pe);
                 }
-                return Err((exit::PACKS, format!("{}: the pack does not load", dir.display())));
+                return Err((
+                    exit::PACKS,
+                    format!("{}: the pack does not load", dir.display()),
+                ));
             }
         };
         let Some(pack) = engine.packs().into_iter().next() else {
@@ -234,7 +262,10 @@ pub fn test(dirs: &[PathBuf], filter: Option<&str>, format: &str, s: &Style) -> 
             for e in &es {
                 print_error(s, e);
             }
-            (exit::PACKS, format!("{}: the tests do not load", dir.display()))
+            (
+                exit::PACKS,
+                format!("{}: the tests do not load", dir.display()),
+            )
         })?;
         if let Some(f) = filter {
             examples.retain(|x| x.name.contains(f) || x.text.contains(f));
@@ -265,7 +296,10 @@ pub fn test(dirs: &[PathBuf], filter: Option<&str>, format: &str, s: &Style) -> 
         }
         "junit" => {
             println!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-            println!("<testsuites tests=\"{}\" failures=\"{failed}\">", passed + failed + todo);
+            println!(
+                "<testsuites tests=\"{}\" failures=\"{failed}\">",
+                passed + failed + todo
+            );
             for (id, outcomes) in &reports {
                 let f = outcomes.iter().filter(|o| o.status == Status::Fail).count();
                 println!(
@@ -274,7 +308,11 @@ pub fn test(dirs: &[PathBuf], filter: Option<&str>, format: &str, s: &Style) -> 
                     outcomes.len()
                 );
                 for o in outcomes {
-                    print!("    <testcase classname=\"{}\" name=\"{}\"", xml_escape(id), xml_escape(&o.name));
+                    print!(
+                        "    <testcase classname=\"{}\" name=\"{}\"",
+                        xml_escape(id),
+                        xml_escape(&o.name)
+                    );
                     match o.status {
                         Status::Fail => println!(
                             "><failure message=\"{}\">{}</failure></testcase>",
@@ -307,9 +345,20 @@ pub fn test(dirs: &[PathBuf], filter: Option<&str>, format: &str, s: &Style) -> 
                         println!("       {p}");
                     }
                     if o.status != Status::Pass && o.status != Status::Fixed {
-                        let got: Vec<String> =
-                            o.got.iter().take(3).map(|(i, sc)| format!("{i} ({sc:.2})")).collect();
-                        println!("       got: {}", if got.is_empty() { "no match".into() } else { got.join(", ") });
+                        let got: Vec<String> = o
+                            .got
+                            .iter()
+                            .take(3)
+                            .map(|(i, sc)| format!("{i} ({sc:.2})"))
+                            .collect();
+                        println!(
+                            "       got: {}",
+                            if got.is_empty() {
+                                "no match".into()
+                            } else {
+                                got.join(", ")
+                            }
+                        );
                     }
                 }
             }
@@ -322,14 +371,24 @@ pub fn test(dirs: &[PathBuf], filter: Option<&str>, format: &str, s: &Style) -> 
 /// `fixbook new DIR --id ID`
 pub fn new_pack(dir: &Path, id: Option<&str>) -> Result<u8, (u8, String)> {
     if dir.join("pack.toml").exists() {
-        return Err((exit::USAGE, format!("{} already holds a pack", dir.display())));
+        return Err((
+            exit::USAGE,
+            format!("{} already holds a pack", dir.display()),
+        ));
     }
     let id = id
         .map(str::to_owned)
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().to_lowercase()))
         .unwrap_or_else(|| "my-pack".into());
-    if !id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_') || id.is_empty() {
-        return Err((exit::USAGE, format!("pack id `{id}`: use lowercase letters, digits and '-'")));
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+        || id.is_empty()
+    {
+        return Err((
+            exit::USAGE,
+            format!("pack id `{id}`: use lowercase letters, digits and '-'"),
+        ));
     }
     let io = |e: std::io::Error| (exit::USAGE, format!("{}: {e}", dir.display()));
     std::fs::create_dir_all(dir.join("entries")).map_err(io)?;

@@ -198,21 +198,39 @@ fn parse_facts(
     if let Some(path) = file {
         let text = std::fs::read_to_string(path)
             .map_err(|e| (exit::USAGE, format!("{}: {e}", path.display())))?;
-        let is_json = path.extension().is_some_and(|x| x == "json") || text.trim_start().starts_with('{');
+        let is_json =
+            path.extension().is_some_and(|x| x == "json") || text.trim_start().starts_with('{');
         if is_json {
             let v: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&text)
-                .map_err(|e| (exit::USAGE, format!("{}: not a JSON object of facts: {e}", path.display())))?;
+                .map_err(|e| {
+                    (
+                        exit::USAGE,
+                        format!("{}: not a JSON object of facts: {e}", path.display()),
+                    )
+                })?;
             for (k, v) in v {
-                let fv = FactValue::from_json(&v)
-                    .ok_or_else(|| (exit::USAGE, format!("{}: fact `{k}` has an unsupported value", path.display())))?;
+                let fv = FactValue::from_json(&v).ok_or_else(|| {
+                    (
+                        exit::USAGE,
+                        format!("{}: fact `{k}` has an unsupported value", path.display()),
+                    )
+                })?;
                 facts.insert(k, fv);
             }
         } else {
-            let t: toml::Table = toml::from_str(&text)
-                .map_err(|e| (exit::USAGE, format!("{}: not a TOML table of facts: {e}", path.display())))?;
+            let t: toml::Table = toml::from_str(&text).map_err(|e| {
+                (
+                    exit::USAGE,
+                    format!("{}: not a TOML table of facts: {e}", path.display()),
+                )
+            })?;
             for (k, v) in t {
-                let fv = FactValue::from_toml(&v)
-                    .ok_or_else(|| (exit::USAGE, format!("{}: fact `{k}` has an unsupported value", path.display())))?;
+                let fv = FactValue::from_toml(&v).ok_or_else(|| {
+                    (
+                        exit::USAGE,
+                        format!("{}: fact `{k}` has an unsupported value", path.display()),
+                    )
+                })?;
                 facts.insert(k, fv);
             }
         }
@@ -228,7 +246,9 @@ fn parse_facts(
                 format!("--fact `{k}`: no loaded pack declares this fact (see `fixbook show ID` for an entry's facts)"),
             )
         })?;
-        let value = decl.parse_text(v).map_err(|e| (exit::USAGE, e.to_string()))?;
+        let value = decl
+            .parse_text(v)
+            .map_err(|e| (exit::USAGE, e.to_string()))?;
         facts.insert(k.to_owned(), value);
     }
     Ok(facts)
@@ -260,7 +280,11 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             } else {
                 render::diagnosis(style, &d, false);
             }
-            Ok(if d.matches.is_empty() { exit::NO_MATCH } else { exit::OK })
+            Ok(if d.matches.is_empty() {
+                exit::NO_MATCH
+            } else {
+                exit::OK
+            })
         }
         Command::Diagnose {
             text,
@@ -279,7 +303,9 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
                 return interactive_loop(&engine, q, style, g.json);
             }
             let d = with_notes(
-                engine.diagnose(&q).map_err(|e| (exit::USAGE, e.to_string()))?,
+                engine
+                    .diagnose(&q)
+                    .map_err(|e| (exit::USAGE, e.to_string()))?,
                 note,
             );
             if g.json {
@@ -287,7 +313,11 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             } else {
                 render::diagnosis(style, &d, true);
             }
-            Ok(if d.matches.is_empty() { exit::NO_MATCH } else { exit::OK })
+            Ok(if d.matches.is_empty() {
+                exit::NO_MATCH
+            } else {
+                exit::OK
+            })
         }
         Command::Scan {
             file,
@@ -296,7 +326,15 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             limit,
         } => {
             let engine = build_engine(g)?;
-            scan(&engine, file, jsonl_field.as_deref(), *count, *limit, g.json, style)
+            scan(
+                &engine,
+                file,
+                jsonl_field.as_deref(),
+                *count,
+                *limit,
+                g.json,
+                style,
+            )
         }
         Command::Packs => {
             let engine = build_engine(g)?;
@@ -336,7 +374,9 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             let (text, _) = read_text(text)?;
             let mut q = Query::new(text).limit(50).with_trace();
             q.facts = parse_facts(&engine, facts, None)?;
-            let d = engine.diagnose(&q).map_err(|e| (exit::USAGE, e.to_string()))?;
+            let d = engine
+                .diagnose(&q)
+                .map_err(|e| (exit::USAGE, e.to_string()))?;
             let cand = d
                 .trace
                 .as_ref()
@@ -352,12 +392,26 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             } else {
                 render::explain(style, id, &d, cand.as_ref());
             }
-            Ok(if d.matches.iter().any(|m| &m.id == id) { exit::OK } else { exit::NO_MATCH })
+            Ok(if d.matches.iter().any(|m| &m.id == id) {
+                exit::OK
+            } else {
+                exit::NO_MATCH
+            })
         }
-        Command::Lint { dirs, deny_warnings } => author::lint(dirs, *deny_warnings, g.json, style),
-        Command::Test { dirs, filter, format } => {
-            author::test(dirs, filter.as_deref(), if g.json { "json" } else { format }, style)
-        }
+        Command::Lint {
+            dirs,
+            deny_warnings,
+        } => author::lint(dirs, *deny_warnings, g.json, style),
+        Command::Test {
+            dirs,
+            filter,
+            format,
+        } => author::test(
+            dirs,
+            filter.as_deref(),
+            if g.json { "json" } else { format },
+            style,
+        ),
         Command::New { dir, id } => author::new_pack(dir, id.as_deref()),
     }
 }
@@ -374,15 +428,25 @@ fn interactive_loop(engine: &Engine, mut q: Query, style: &render::Style, json: 
     let mut lines = stdin.lock().lines();
     let mut skipped: Vec<String> = Vec::new();
     loop {
-        let d = engine.diagnose(&q).map_err(|e| (exit::USAGE, e.to_string()))?;
-        let next = d.questions.iter().find(|x| !skipped.contains(&x.fact)).cloned();
+        let d = engine
+            .diagnose(&q)
+            .map_err(|e| (exit::USAGE, e.to_string()))?;
+        let next = d
+            .questions
+            .iter()
+            .find(|x| !skipped.contains(&x.fact))
+            .cloned();
         let Some(question) = next else {
             if json {
                 print_json(&d)?;
             } else {
                 render::diagnosis(style, &d, true);
             }
-            return Ok(if d.matches.is_empty() { exit::NO_MATCH } else { exit::OK });
+            return Ok(if d.matches.is_empty() {
+                exit::NO_MATCH
+            } else {
+                exit::OK
+            });
         };
         if !json {
             render::diagnosis_brief(style, &d);
@@ -401,7 +465,11 @@ fn interactive_loop(engine: &Engine, mut q: Query, style: &render::Style, json: 
             } else {
                 render::diagnosis(style, &d, true);
             }
-            return Ok(if d.matches.is_empty() { exit::NO_MATCH } else { exit::OK });
+            return Ok(if d.matches.is_empty() {
+                exit::NO_MATCH
+            } else {
+                exit::OK
+            });
         };
         let answer = answer.trim();
         if answer == "q" {
@@ -410,7 +478,11 @@ fn interactive_loop(engine: &Engine, mut q: Query, style: &render::Style, json: 
             } else {
                 render::diagnosis(style, &d, true);
             }
-            return Ok(if d.matches.is_empty() { exit::NO_MATCH } else { exit::OK });
+            return Ok(if d.matches.is_empty() {
+                exit::NO_MATCH
+            } else {
+                exit::OK
+            });
         }
         if answer.is_empty() {
             skipped.push(question.fact.clone());
@@ -490,7 +562,8 @@ fn scan(
             continue;
         }
         if json {
-            let rec = serde_json::json!({ "line": line_no, "matches": d.matches, "notes": d.notes });
+            let rec =
+                serde_json::json!({ "line": line_no, "matches": d.matches, "notes": d.notes });
             let _ = writeln!(out, "{rec}");
         } else {
             render::scan_line(style, &mut out, line_no, &d);
@@ -498,7 +571,11 @@ fn scan(
     }
     if count {
         if json {
-            let _ = writeln!(out, "{}", serde_json::json!({ "lines": line_no, "counts": totals }));
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::json!({ "lines": line_no, "counts": totals })
+            );
         } else {
             for (id, n) in &totals {
                 let _ = writeln!(out, "{n:>8}  {id}");

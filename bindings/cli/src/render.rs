@@ -16,7 +16,10 @@ impl Style {
         let color = match when {
             "always" => true,
             "never" => false,
-            _ => std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stdout().is_terminal(),
+            _ => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stdout().is_terminal()
+            }
         };
         Style { color }
     }
@@ -80,7 +83,11 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
             "{}. {}  {}",
             i + 1,
             s.bold(&m.title),
-            s.dim(&format!("[{}]  confidence {:.0}%", m.id, m.confidence * 100.0))
+            s.dim(&format!(
+                "[{}]  confidence {:.0}%",
+                m.id,
+                m.confidence * 100.0
+            ))
         );
         for sig in &m.evidence.signatures {
             let _ = writeln!(out, "   {} {} \"{}\"", s.dim("matched"), sig.id, sig.text);
@@ -94,7 +101,10 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
         let shown: Vec<_> = if detailed || i == 0 {
             m.causes.iter().collect()
         } else {
-            m.causes.iter().filter(|c| c.verdict == Verdict::Confirmed).collect()
+            m.causes
+                .iter()
+                .filter(|c| c.verdict == Verdict::Confirmed)
+                .collect()
         };
         if !shown.is_empty() {
             let _ = writeln!(out, "   {}", s.cyan("causes"));
@@ -118,7 +128,11 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
             }
         }
     }
-    let qs: Vec<_> = d.questions.iter().take(if detailed { 5 } else { 2 }).collect();
+    let qs: Vec<_> = d
+        .questions
+        .iter()
+        .take(if detailed { 5 } else { 2 })
+        .collect();
     if !qs.is_empty() {
         let _ = writeln!(out, "\n{}", s.cyan("ask next"));
         for q in qs {
@@ -127,7 +141,13 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
             } else {
                 format!(" [{}]", q.choices.join(" / "))
             };
-            let _ = writeln!(out, "  - {}{}  {}", q.text, choices, s.dim(&format!("(--fact {}=…)", q.fact)));
+            let _ = writeln!(
+                out,
+                "  - {}{}  {}",
+                q.text,
+                choices,
+                s.dim(&format!("(--fact {}=…)", q.fact))
+            );
         }
     }
 }
@@ -145,7 +165,11 @@ pub fn diagnosis_brief(s: &Style, d: &Diagnosis) {
 
 /// One matching line of `scan`.
 pub fn scan_line(s: &Style, out: &mut impl Write, line: u64, d: &Diagnosis) {
-    let ids: Vec<String> = d.matches.iter().map(|m| format!("{} ({:.2})", m.id, m.score)).collect();
+    let ids: Vec<String> = d
+        .matches
+        .iter()
+        .map(|m| format!("{} ({:.2})", m.id, m.score))
+        .collect();
     let _ = writeln!(out, "{}: {}", s.dim(&line.to_string()), ids.join(", "));
 }
 
@@ -173,7 +197,10 @@ fn origin(o: &fixbook::pack::Origin) -> String {
 /// The `show` view of one entry.
 pub fn entry(s: &Style, e: &EntryInfo) {
     println!("{}  {}", s.bold(&e.title), s.dim(&format!("[{}]", e.id)));
-    println!("{}", s.dim(&format!("{}:{}", e.location.path, e.location.line)));
+    println!(
+        "{}",
+        s.dim(&format!("{}:{}", e.location.path, e.location.line))
+    );
     if !e.summary.is_empty() {
         println!("\n{}", e.summary);
     }
@@ -217,12 +244,23 @@ pub fn entry(s: &Style, e: &EntryInfo) {
             "{} {}{}{}",
             s.dim("look in"),
             p.place,
-            p.event.as_ref().map(|e| format!(": event {e}")).unwrap_or_default(),
-            p.hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+            p.event
+                .as_ref()
+                .map(|e| format!(": event {e}"))
+                .unwrap_or_default(),
+            p.hint
+                .as_ref()
+                .map(|h| format!(" ({h})"))
+                .unwrap_or_default()
         );
     }
     for r in &e.references {
-        println!("{} {} {}", s.dim("see"), r.title, s.dim(r.url.as_deref().unwrap_or("")));
+        println!(
+            "{} {} {}",
+            s.dim("see"),
+            r.title,
+            s.dim(r.url.as_deref().unwrap_or(""))
+        );
     }
 }
 
@@ -240,20 +278,37 @@ pub fn explain(s: &Style, id: &str, d: &Diagnosis, cand: Option<&Candidate>) {
         println!("  not a candidate: no signature matched and none of the search terms occurs in the entry");
         return;
     };
-    println!("  score {:.2} (full-text {:.2}): {}", c.score, c.text_score, c.reason);
+    println!(
+        "  score {:.2} (full-text {:.2}): {}",
+        c.score, c.text_score, c.reason
+    );
     if c.signatures.is_empty() {
         println!("  signatures: none matched");
     } else {
         println!("  signatures matched: {}", c.signatures.join(", "));
     }
-    println!("  terms that hit: {}", if c.terms.is_empty() { "none".into() } else { c.terms.join(", ") });
+    println!(
+        "  terms that hit: {}",
+        if c.terms.is_empty() {
+            "none".into()
+        } else {
+            c.terms.join(", ")
+        }
+    );
     for k in &c.checks {
         println!(
             "  {} [{}] read: {}{}",
             k.id,
             s.verdict(k.verdict),
-            if k.facts_read.is_empty() { "nothing".into() } else { k.facts_read.join(", ") },
-            k.why.as_ref().map(|w| format!(" — {w}")).unwrap_or_default()
+            if k.facts_read.is_empty() {
+                "nothing".into()
+            } else {
+                k.facts_read.join(", ")
+            },
+            k.why
+                .as_ref()
+                .map(|w| format!(" — {w}"))
+                .unwrap_or_default()
         );
     }
 }

@@ -55,21 +55,22 @@ struct Ranking {
     words: f32,
     /// Score added per confirmed symptom, removed per ruled-out one.
     symptom: f32,
-    /// Minimum word evidence (idf × field weight) for a words-only match.
-    min_mass: f32,
-    /// Minimum share of the query's weight the entry must cover for a words-only match.
-    min_coverage: f32,
+    /// Minimum word score (evidence × coverage + phrases) for a match without a signature.
+    min_words: f32,
     /// A words-only match must reach this share of the best candidate's score.
     relative_floor: f32,
+    /// Score per phrase hit (three consecutive query terms found in one of the entry's
+    /// titles, signatures, keywords or aliases), up to three.
+    phrase: f32,
 }
 
 const RANKING: Ranking = Ranking {
     signature: 6.0,
     words: 1.0,
     symptom: 2.0,
-    min_mass: 4.0,
-    min_coverage: 0.25,
+    min_words: 7.0,
     relative_floor: 0.35,
+    phrase: 1.5,
 };
 
 struct Scored {
@@ -79,7 +80,23 @@ struct Scored {
     terms: Vec<String>,
     mass: f32,
     coverage: f32,
+    phrases: usize,
     score: f32,
+}
+
+impl Scored {
+    fn new(entry: usize, text_score: f32) -> Scored {
+        Scored {
+            entry,
+            text_score,
+            sig_hits: Vec::new(),
+            terms: Vec::new(),
+            mass: 0.0,
+            coverage: 0.0,
+            phrases: 0,
+            score: 0.0,
+        }
+    }
 }
 
 /// Runs a query against a pack set.
@@ -122,6 +139,7 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         ));
     }
     let terms = set.index.terms(&search_text);
+    let sequence = set.index.sequence(&search_text);
     let text_hits = set.index.search(&terms, 50);
 
     // 4. merge and score
@@ -135,33 +153,23 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
     };
     let mut cands: BTreeMap<usize, Scored> = BTreeMap::new();
     for h in &text_hits {
-        cands.entry(h.entry).or_insert_with(|| Scored {
-            entry: h.entry,
-            text_score: h.score,
-            sig_hits: Vec::new(),
-            terms: Vec::new(),
-            mass: 0.0,
-            coverage: 0.0,
-            score: 0.0,
-        });
+        cands
+            .entry(h.entry)
+            .or_insert_with(|| Scored::new(h.entry, h.score));
     }
     for (hi, h) in hits.iter().enumerate() {
         let (entry, _) = set.signature_owner[h.signature];
         cands
             .entry(entry)
-            .or_insert_with(|| Scored {
-                entry,
-                text_score: 0.0,
-                sig_hits: Vec::new(),
-                terms: Vec::new(),
-                mass: 0.0,
-                coverage: 0.0,
-                score: 0.0,
-            })
+            .or_insert_with(|| Scored::new(entry, 0.0))
             .sig_hits
             .push(hi);
     }
-    let query_mass: f32 = terms.iter().map(|t| set.index.idf(t)).sum::<f32>().max(1e-3);
+    let query_mass: f32 = terms
+        .iter()
+        .map(|t| set.index.idf(t))
+        .sum::<f32>()
+        .max(1e-3);
     let max_boost = crate::index::FIELDS
         .iter()
         .map(|f| f.1)
@@ -181,7 +189,8 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
             }
         }
         c.coverage = covered / query_mass;
-        let words = c.mass * c.coverage.sqrt();
+        c.phrases = set.index.phrase_hits(c.entry, &sequence);
+        let words = c.mass * c.coverage + RANKING.phrase * c.phrases.min(3) as f32;
         c.score = RANKING.words * words
             + if c.sig_hits.is_empty() {
                 0.0
@@ -194,15 +203,14 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
                 Status::Draft => "entry is a draft (drafts not asked for)".to_owned(),
                 Status::Approved => "pack filtered out by the query".to_owned(),
             })
-        } else if c.sig_hits.is_empty()
-            && (c.mass < RANKING.min_mass || c.coverage < RANKING.min_coverage)
-        {
+        } else if c.sig_hits.is_empty() && c.score < RANKING.min_words {
             Some(format!(
-                "no signature matched and the words are too weak: weight {:.2} (needs {:.2}), coverage {:.0}% (needs {:.0}%)",
+                "no signature matched and the words are too weak: {:.2} (needs {:.2}; weight {:.2} x coverage {:.0}%, {} phrase(s))",
+                c.score,
+                RANKING.min_words,
                 c.mass,
-                RANKING.min_mass,
                 c.coverage * 100.0,
-                RANKING.min_coverage * 100.0
+                c.phrases
             ))
         } else {
             None
@@ -225,7 +233,11 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         c.score += symptom_delta;
         results.push((c, m, checks));
     }
-    results.sort_by(|a, b| b.0.score.total_cmp(&a.0.score).then(a.0.entry.cmp(&b.0.entry)));
+    results.sort_by(|a, b| {
+        b.0.score
+            .total_cmp(&a.0.score)
+            .then(a.0.entry.cmp(&b.0.entry))
+    });
 
     // 6. relative floor for words-only matches, then limit
     let best = results.first().map_or(0.0, |r| r.0.score);
@@ -318,11 +330,16 @@ fn candidate_trace(
         score: round3(c.score),
         text_score: round3(c.text_score),
         weight: round3(c.mass),
+        phrases: c.phrases,
         coverage: round3(c.coverage),
         signatures: c
             .sig_hits
             .iter()
-            .map(|&h| entry.signatures[set.signature_owner[hits[h].signature].1].id.clone())
+            .map(|&h| {
+                entry.signatures[set.signature_owner[hits[h].signature].1]
+                    .id
+                    .clone()
+            })
             .collect(),
         terms: c.terms.clone(),
         accepted,
@@ -341,7 +358,9 @@ fn typed_caller_facts(
     for (name, value) in facts {
         let decl = set.packs.iter().find_map(|p| p.facts.get(name));
         let Some(decl) = decl else {
-            notes.push(format!("fact `{name}` is not declared by any loaded pack; ignored"));
+            notes.push(format!(
+                "fact `{name}` is not declared by any loaded pack; ignored"
+            ));
             continue;
         };
         let typed = match (decl.ty, value) {
@@ -366,7 +385,9 @@ fn facts_for(
     let pack = set.pack_of(c.entry);
     let mut from_text: BTreeMap<String, FactValue> = BTreeMap::new();
     for x in &pack.extractors {
-        let Some(decl) = pack.facts.get(&x.fact) else { continue };
+        let Some(decl) = pack.facts.get(&x.fact) else {
+            continue;
+        };
         if decl.ty == FactType::List {
             let vals: Vec<String> = x
                 .regex
@@ -394,7 +415,9 @@ fn facts_for(
         if from_text.contains_key(&x.fact) {
             continue;
         }
-        let Some(caps) = x.regex.captures(text) else { continue };
+        let Some(caps) = x.regex.captures(text) else {
+            continue;
+        };
         let value = match &x.value {
             Some(v) => Ok(v.clone()),
             None => {
@@ -517,7 +540,9 @@ fn evaluate(
             .map(|&h| {
                 let hit = &hits[h];
                 SignatureEvidence {
-                    id: entry.signatures[set.signature_owner[hit.signature].1].id.clone(),
+                    id: entry.signatures[set.signature_owner[hit.signature].1]
+                        .id
+                        .clone(),
                     span: [hit.start, hit.end],
                     text: text[hit.start..hit.end].to_owned(),
                 }
@@ -555,11 +580,7 @@ fn why(ev: &crate::script::Evaluation) -> Option<String> {
 
 /// Facts whose answer would decide an undecided check: the missing ones first, then the
 /// other unknown facts it may read.
-fn undecided_needs(
-    check: &crate::script::Check,
-    missing: &[String],
-    known: &Facts,
-) -> Vec<String> {
+fn undecided_needs(check: &crate::script::Check, missing: &[String], known: &Facts) -> Vec<String> {
     let mut out: Vec<String> = missing.to_vec();
     for f in check.may_read() {
         if !known.contains_key(f) && !out.contains(f) && !f.starts_with("input.") {
@@ -591,7 +612,10 @@ fn questions_for(pack: &Pack, entry: &Entry, m: &Match, facts: &Facts) -> Vec<Qu
         let Some(check) = &cause.check else { continue };
         if let Some(r) = m.causes.iter().find(|r| r.id == cause.id) {
             if r.verdict == Verdict::Unknown {
-                note(undecided_needs(check, &r.missing_facts, facts), r.missing_facts.first());
+                note(
+                    undecided_needs(check, &r.missing_facts, facts),
+                    r.missing_facts.first(),
+                );
             }
         }
     }
@@ -621,7 +645,12 @@ fn questions_for(pack: &Pack, entry: &Entry, m: &Match, facts: &Facts) -> Vec<Qu
             ))
         })
         .collect();
-    qs.sort_by(|a, b| (b.1 > 0).cmp(&(a.1 > 0)).then(b.0.cmp(&a.0)).then(a.2.fact.cmp(&b.2.fact)));
+    qs.sort_by(|a, b| {
+        (b.1 > 0)
+            .cmp(&(a.1 > 0))
+            .then(b.0.cmp(&a.0))
+            .then(a.2.fact.cmp(&b.2.fact))
+    });
     qs.into_iter().map(|(_, _, q)| q).collect()
 }
 

@@ -155,6 +155,8 @@ pub struct Candidate {
     pub weight: f32,
     /// Share of the query's term weight found in the entry, 0 to 1.
     pub coverage: f32,
+    /// Phrases of the entry found in the query (consecutive term triples).
+    pub phrases: usize,
     /// Signature ids that hit.
     pub signatures: Vec<String>,
     /// Terms that hit.

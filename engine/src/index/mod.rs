@@ -18,8 +18,7 @@ use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED,
 };
 use tantivy::tokenizer::{
-    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
-    TextAnalyzer,
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
 
@@ -29,14 +28,14 @@ const TOKENIZER: &str = "fixbook";
 
 /// Words that carry no meaning for lookup: English function words and helpdesk filler.
 const STOP_WORDS: &[&str] = &[
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is",
-    "it", "its", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
-    "they", "this", "to", "was", "will", "with", "i", "me", "my", "we", "our", "us", "you",
-    "your", "he", "she", "her", "his", "him", "them", "hi", "hello", "hey", "thanks", "thank",
-    "please", "regards", "cheers", "dear", "team", "so", "do", "does", "did", "have", "has",
-    "had", "been", "being", "am", "were", "what", "which", "who", "whom", "why", "how", "when",
-    "where", "can", "could", "would", "should", "from", "about", "also", "just", "any", "some",
-    "all", "there", "here", "than", "too", "very", "s", "t", "d", "ll", "re", "ve", "m",
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "its", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these", "they",
+    "this", "to", "was", "will", "with", "i", "me", "my", "we", "our", "us", "you", "your", "he",
+    "she", "her", "his", "him", "them", "hi", "hello", "hey", "thanks", "thank", "please",
+    "regards", "cheers", "dear", "team", "so", "do", "does", "did", "have", "has", "had", "been",
+    "being", "am", "were", "what", "which", "who", "whom", "why", "how", "when", "where", "can",
+    "could", "would", "should", "from", "about", "also", "just", "any", "some", "all", "there",
+    "here", "than", "too", "very", "s", "t", "d", "ll", "re", "ve", "m",
 ];
 
 /// A searchable field and its boost. Order matters: it is the order of [`IndexDoc::fields`].
@@ -79,6 +78,12 @@ pub struct TextIndex {
     entry_terms: Vec<HashMap<String, f32>>,
     /// Term → number of entries containing it.
     doc_freq: HashMap<String, u32>,
+    /// Term → number of background documents containing it.
+    background_freq: HashMap<String, u32>,
+    /// Number of background documents.
+    background_docs: usize,
+    /// For each entry: the term trigrams of its phrases (title, signatures, keywords, aliases).
+    entry_trigrams: Vec<HashSet<[String; 3]>>,
 }
 
 impl std::fmt::Debug for TextIndex {
@@ -93,7 +98,9 @@ fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
-        .filter(StopWordFilter::remove(STOP_WORDS.iter().map(|s| (*s).to_owned())))
+        .filter(StopWordFilter::remove(
+            STOP_WORDS.iter().map(|s| (*s).to_owned()),
+        ))
         .filter(Stemmer::new(Language::English))
         .build()
 }
@@ -116,7 +123,9 @@ pub fn expand_compounds(text: &str) -> String {
             let boundary = i > 0
                 && c.is_ascii_uppercase()
                 && (chars[i - 1].is_ascii_lowercase()
-                    || (i + 1 < chars.len() && chars[i + 1].is_ascii_lowercase() && chars[i - 1].is_ascii_uppercase()));
+                    || (i + 1 < chars.len()
+                        && chars[i + 1].is_ascii_lowercase()
+                        && chars[i - 1].is_ascii_uppercase()));
             if boundary && !cur.is_empty() {
                 parts.push(std::mem::take(&mut cur));
             }
@@ -132,9 +141,20 @@ pub fn expand_compounds(text: &str) -> String {
     out
 }
 
+fn sequence(an: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let expanded = expand_compounds(text);
+    let mut stream = an.token_stream(&expanded);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
+}
+
 impl TextIndex {
-    /// Builds the index in RAM.
-    pub fn build(docs: &[IndexDoc]) -> Result<TextIndex, String> {
+    /// Builds the index in RAM. `background` is ordinary text unrelated to any entry (one
+    /// document per line): words frequent there count for little when they match an entry.
+    pub fn build(docs: &[IndexDoc], background: &str) -> Result<TextIndex, String> {
         let mut sb = Schema::builder();
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(TOKENIZER)
@@ -152,8 +172,22 @@ impl TextIndex {
             .map_err(|e| e.to_string())?;
         let mut an = analyzer();
         let mut entry_terms = Vec::with_capacity(docs.len());
+        let mut entry_trigrams: Vec<HashSet<[String; 3]>> = Vec::with_capacity(docs.len());
         let mut doc_freq: HashMap<String, u32> = HashMap::new();
         for d in docs {
+            let mut grams = HashSet::new();
+            for text in &d.fields[..4] {
+                for phrase in text.split('\n') {
+                    let seq = sequence(&mut an, phrase);
+                    for w in seq.windows(3) {
+                        grams.insert([w[0].clone(), w[1].clone(), w[2].clone()]);
+                    }
+                }
+            }
+            if entry_trigrams.len() <= d.entry {
+                entry_trigrams.resize_with(d.entry + 1, HashSet::new);
+            }
+            entry_trigrams[d.entry] = grams;
             let mut doc = TantivyDocument::default();
             doc.add_u64(entry_field, d.entry as u64);
             let mut terms: HashMap<String, f32> = HashMap::new();
@@ -177,6 +211,15 @@ impl TextIndex {
             writer.add_document(doc).map_err(|e| e.to_string())?;
         }
         writer.commit().map_err(|e| e.to_string())?;
+        let mut background_freq: HashMap<String, u32> = HashMap::new();
+        let mut background_docs = 0;
+        for line in background.lines().filter(|l| !l.trim().is_empty()) {
+            background_docs += 1;
+            let seen: HashSet<String> = sequence(&mut an, line).into_iter().collect();
+            for t in seen {
+                *background_freq.entry(t).or_insert(0) += 1;
+            }
+        }
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -189,6 +232,9 @@ impl TextIndex {
             analyzer: an,
             entry_terms,
             doc_freq,
+            background_freq,
+            background_docs,
+            entry_trigrams,
         })
     }
 
@@ -232,11 +278,38 @@ impl TextIndex {
         self.entry_terms.get(entry)?.get(term).copied()
     }
 
-    /// Inverse document frequency of a term over the indexed entries (BM25 form).
+    /// How specific a term is: inverse document frequency over the entries *and* the
+    /// background corpus (BM25 form). Domain words score high, everyday helpdesk words low.
     pub fn idf(&self, term: &str) -> f32 {
-        let n = self.entry_terms.len() as f32;
-        let df = self.doc_freq(term) as f32;
+        let n = (self.entry_terms.len() + self.background_docs) as f32;
+        let df =
+            (self.doc_freq(term) + self.background_freq.get(term).copied().unwrap_or(0)) as f32;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
+    }
+
+    /// The analysed terms of `text` in order, repeats kept, ids removed (for phrases).
+    pub fn sequence(&self, text: &str) -> Vec<String> {
+        let mut an = self.analyzer.clone();
+        let mut out = sequence(&mut an, text);
+        out.retain(|t| !is_variable_token(t));
+        out
+    }
+
+    /// How many consecutive term triples of `seq` occur in one of the entry's phrases.
+    pub fn phrase_hits(&self, entry: usize, seq: &[String]) -> usize {
+        let Some(grams) = self.entry_trigrams.get(entry) else {
+            return 0;
+        };
+        if grams.is_empty() {
+            return 0;
+        }
+        let mut seen = HashSet::new();
+        seq.windows(3)
+            .filter(|w| {
+                let g = [w[0].clone(), w[1].clone(), w[2].clone()];
+                grams.contains(&g) && seen.insert(g)
+            })
+            .count()
     }
 
     /// The `limit` best entries for `terms` (BM25, boosted by field).
@@ -254,7 +327,10 @@ impl TextIndex {
                     Term::from_field_text(*field, t),
                     IndexRecordOption::WithFreqs,
                 );
-                clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), *boost))));
+                clauses.push((
+                    Occur::Should,
+                    Box::new(BoostQuery::new(Box::new(q), *boost)),
+                ));
             }
         }
         if clauses.is_empty() {
@@ -291,12 +367,22 @@ mod tests {
 
     #[test]
     fn query_syntax_characters_are_plain_text() {
-        let idx = TextIndex::build(&[
-            doc(0, "Session token not found", "AWS Toolkit"),
-            doc(1, "Printer jam", "paper"),
-        ])
+        let idx = TextIndex::build(
+            &[
+                doc(0, "Session token not found", "AWS Toolkit"),
+                doc(1, "Printer jam", "paper"),
+            ],
+            "",
+        )
         .unwrap();
-        for q in ["token AND (", "\"session:token\"", "-token*", "title:printer", "", ")))"] {
+        for q in [
+            "token AND (",
+            "\"session:token\"",
+            "-token*",
+            "title:printer",
+            "",
+            ")))",
+        ] {
             let hits = idx.search(&idx.terms(q), 5);
             if q.contains("token") {
                 assert_eq!(hits[0].entry, 0, "{q}");
@@ -312,7 +398,7 @@ mod tests {
     fn compounds_are_split_and_ids_dropped() {
         assert!(expand_compounds("ListApplicationProviders").contains("List Application Providers"));
         assert!(expand_compounds("AWSReservedSSO").contains("AWS Reserved SSO"));
-        let idx = TextIndex::build(&[doc(0, "x", "ListApplicationProviders")]).unwrap();
+        let idx = TextIndex::build(&[doc(0, "x", "ListApplicationProviders")], "").unwrap();
         let terms = idx.terms("list application providers 123456789012");
         assert_eq!(idx.search(&terms, 1)[0].entry, 0);
         assert!(!terms.iter().any(|t| t.contains("1234")));
@@ -321,7 +407,7 @@ mod tests {
 
     #[test]
     fn stop_words_and_filler_are_ignored() {
-        let idx = TextIndex::build(&[doc(0, "x", "y")]).unwrap();
+        let idx = TextIndex::build(&[doc(0, "x", "y")], "").unwrap();
         assert!(idx.terms("Hi, thanks, we have the").is_empty());
     }
 }

@@ -106,7 +106,10 @@ fn collect_literals(node: &Ast, out: &mut String, depth: usize) {
     }
     match node {
         Ast::Literal(lit) => out.push(lit.c),
-        Ast::Concat(c) => c.asts.iter().for_each(|a| collect_literals(a, out, depth + 1)),
+        Ast::Concat(c) => c
+            .asts
+            .iter()
+            .for_each(|a| collect_literals(a, out, depth + 1)),
         Ast::Alternation(a) => {
             for alt in &a.asts {
                 out.push(' ');
@@ -150,7 +153,11 @@ impl SignatureSet {
     pub fn new(regexes: Vec<Regex>) -> Result<SignatureSet, String> {
         let set = RegexSetBuilder::new(regexes.iter().map(Regex::as_str))
             .case_insensitive(true)
-            .size_limit(PATTERN_SIZE_LIMIT.saturating_mul(regexes.len().max(1)).min(1 << 30))
+            .size_limit(
+                PATTERN_SIZE_LIMIT
+                    .saturating_mul(regexes.len().max(1))
+                    .min(1 << 30),
+            )
             .dfa_size_limit(64 << 20)
             .build()
             .map_err(|e| format!("cannot build the signature set: {e}"))?;
@@ -231,10 +238,15 @@ mod tests {
 
     #[test]
     fn literals_skip_syntax_and_placeholders() {
-        let lit = pattern_literals(r"(?i)cannot perform the operation on the protected role '(?P<r>AWSReservedSSO_\w+)'");
+        let lit = pattern_literals(
+            r"(?i)cannot perform the operation on the protected role '(?P<r>AWSReservedSSO_\w+)'",
+        );
         assert!(lit.starts_with("cannot perform the operation on the protected role"));
         assert!(lit.contains("AWSReservedSSO_"));
-        assert_eq!(pattern_literals(r"user {email} (is|was)\s+locked"), "user is was locked");
+        assert_eq!(
+            pattern_literals(r"user {email} (is|was)\s+locked"),
+            "user is was locked"
+        );
     }
 
     #[test]

@@ -18,8 +18,8 @@ pub struct Normalized {
 /// Folds one character to its canonical form, or `None` when it is dropped.
 fn fold_char(c: char) -> Option<char> {
     Some(match c {
-        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}' | '\u{0060}'
-        | '\u{FF07}' => '\'',
+        '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' | '\u{00B4}'
+        | '\u{0060}' | '\u{FF07}' => '\'',
         '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
         | '\u{00BB}' | '\u{FF02}' | '\u{300C}' | '\u{300D}' => '"',
         '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2014}' | '\u{2015}'
@@ -75,7 +75,10 @@ pub fn decode_lossy(bytes: &[u8]) -> (String, Option<String>) {
         Ok(s) => (s.to_owned(), None),
         Err(_) => {
             let s = String::from_utf8_lossy(bytes).into_owned();
-            let replaced = s.chars().filter(|&c| c == char::REPLACEMENT_CHARACTER).count();
+            let replaced = s
+                .chars()
+                .filter(|&c| c == char::REPLACEMENT_CHARACTER)
+                .count();
             (
                 s,
                 Some(format!(
@@ -92,7 +95,10 @@ mod tests {
 
     #[test]
     fn folds_quotes_dashes_and_whitespace() {
-        let n = normalize("  It\u{2019}s not you,\n\tit\u{2019}s us \u{2014} “really”  ", 1 << 20);
+        let n = normalize(
+            "  It\u{2019}s not you,\n\tit\u{2019}s us \u{2014} “really”  ",
+            1 << 20,
+        );
         assert_eq!(n.text, "It's not you, it's us - \"really\"");
         assert!(n.notes.is_empty());
     }

@@ -64,12 +64,16 @@ impl VariableKind {
     /// The regex fragment a placeholder expands to (no capture groups).
     pub fn fragment(self) -> &'static str {
         match self {
-            VariableKind::Email => r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}",
+            VariableKind::Email => {
+                r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}"
+            }
             VariableKind::Url => r#"(?:https?|ftp)://[^\s"'<>]+"#,
             VariableKind::Ip => {
                 r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
             }
-            VariableKind::Arn => r#"arn:aws[A-Za-z-]*:[A-Za-z0-9-]*:[A-Za-z0-9-]*:\d{0,12}:[^\s"',;)\]]+"#,
+            VariableKind::Arn => {
+                r#"arn:aws[A-Za-z-]*:[A-Za-z0-9-]*:[A-Za-z0-9-]*:\d{0,12}:[^\s"',;)\]]+"#
+            }
             VariableKind::Uuid => {
                 r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
             }

@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use super::raw::{RawEntry, RawFile, RawReference, RawStatus};
 use super::{
-    Cause, Entry, Extractor, Location, Pack, PackSource, Place, Reference, Signature,
-    SourceFile, Status, Symptom, FORMAT_VERSION,
+    Cause, Entry, Extractor, Location, Pack, PackSource, Place, Reference, Signature, SourceFile,
+    Status, Symptom, FORMAT_VERSION,
 };
 use crate::error::{PackError, PackErrorKind};
 use crate::facts::{FactDecl, FactType, FactValue};
@@ -66,7 +66,11 @@ impl<'a> FileCtx<'a> {
             .line_starts
             .get(line)
             .map_or(self.file.text.len(), |e| e.saturating_sub(1));
-        Some(self.file.text[start..end.max(start)].trim_end_matches('\r').to_owned())
+        Some(
+            self.file.text[start..end.max(start)]
+                .trim_end_matches('\r')
+                .to_owned(),
+        )
     }
 
     fn error(
@@ -80,7 +84,10 @@ impl<'a> FileCtx<'a> {
         let (line, column) = self.line_col(span.start);
         let source_line = self.line_text(line);
         let length = self.file.text[span.start.min(self.file.text.len())
-            ..span.end.min(self.file.text.len()).max(span.start.min(self.file.text.len()))]
+            ..span
+                .end
+                .min(self.file.text.len())
+                .max(span.start.min(self.file.text.len()))]
             .lines()
             .next()
             .map_or(1, |l| l.chars().count().max(1));
@@ -158,7 +165,10 @@ fn date_re() -> &'static Regex {
 }
 
 /// Suggests the closest of `candidates` to `word`, if one is close.
-pub(crate) fn did_you_mean<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+pub(crate) fn did_you_mean<'c>(
+    word: &str,
+    candidates: impl IntoIterator<Item = &'c str>,
+) -> Option<&'c str> {
     candidates
         .into_iter()
         .map(|c| (strsim::jaro_winkler(word, c), c))
@@ -193,7 +203,11 @@ fn toml_error(ctx: &FileCtx<'_>, err: &toml::de::Error) -> PackError {
         } else {
             PackErrorKind::InvalidValue
         };
-        let what = if &c[1] == "field" { "unknown key" } else { "unknown value" };
+        let what = if &c[1] == "field" {
+            "unknown key"
+        } else {
+            "unknown value"
+        };
         return ctx.error(kind, span, format!("{what} `{word}`"), hint, None);
     }
     if syntax {
@@ -350,7 +364,10 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         if loader.errors.is_empty() {
             loader.errors.push(PackError {
                 kind: PackErrorKind::Io,
-                path: src.files.first().map_or_else(String::new, |f| f.path.clone()),
+                path: src
+                    .files
+                    .first()
+                    .map_or_else(String::new, |f| f.path.clone()),
                 line: 0,
                 column: 0,
                 message: "the pack has no pack.toml".into(),
@@ -473,7 +490,10 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
             ("name", raw.name.as_ref().map(Spanned::span)),
             ("version", raw.version.as_ref().map(Spanned::span)),
             ("description", raw.description.as_ref().map(Spanned::span)),
-            ("min_engine_version", raw.min_engine_version.as_ref().map(Spanned::span)),
+            (
+                "min_engine_version",
+                raw.min_engine_version.as_ref().map(Spanned::span),
+            ),
             ("limits", raw.limits.as_ref().map(Spanned::span)),
         ] {
             if let Some(span) = span {
@@ -620,7 +640,8 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
                 ));
             }
             let value = match (&x.value, decl) {
-                (Some(v), Some(d)) => match FactValue::from_toml(v.get_ref()).map(|fv| d.check(fv)) {
+                (Some(v), Some(d)) => match FactValue::from_toml(v.get_ref()).map(|fv| d.check(fv))
+                {
                     Some(Ok(fv)) => Some(fv),
                     Some(Err(e)) => {
                         loader.errors.push(ctx.error(
@@ -662,7 +683,15 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
     let mut seen_entries: BTreeMap<String, Location> = BTreeMap::new();
     for (ctx, raw) in &parsed {
         for e in &raw.entries {
-            if let Some(entry) = load_entry(&mut loader, &se, ctx, e, &facts, &pack_id, &mut seen_entries) {
+            if let Some(entry) = load_entry(
+                &mut loader,
+                &se,
+                ctx,
+                e,
+                &facts,
+                &pack_id,
+                &mut seen_entries,
+            ) {
                 entries.push(entry);
             }
         }
@@ -673,15 +702,27 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
     }
     Ok(Pack {
         id: pack_id,
-        name: manifest.name.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default(),
-        version: manifest.version.as_ref().map(|s| s.get_ref().clone()).unwrap_or_default(),
+        name: manifest
+            .name
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_default(),
+        version: manifest
+            .version
+            .as_ref()
+            .map(|s| s.get_ref().clone())
+            .unwrap_or_default(),
         description: manifest
             .description
             .as_ref()
             .map(|s| s.get_ref().clone())
             .unwrap_or_default(),
-        min_engine_version: manifest.min_engine_version.as_ref().map(|s| s.get_ref().clone()),
+        min_engine_version: manifest
+            .min_engine_version
+            .as_ref()
+            .map(|s| s.get_ref().clone()),
         origin: src.origin.clone(),
+        manifest_path: parsed[manifest_idx].0.file.path.clone(),
         facts,
         extractors,
         entries,

@@ -37,6 +37,8 @@ pub struct Pack {
     pub min_engine_version: Option<String>,
     /// Where it was loaded from.
     pub origin: Origin,
+    /// Path of its `pack.toml`, as shown in messages.
+    pub manifest_path: String,
     /// Declared facts by name.
     pub facts: BTreeMap<String, FactDecl>,
     /// Text extractors.

@@ -63,8 +63,13 @@ fn io_error(path: &Path, message: String, hint: &str) -> PackError {
 }
 
 fn read_limited(path: &Path) -> Result<String, PackError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| io_error(path, format!("cannot read: {e}"), "check the path and permissions"))?;
+    let meta = std::fs::metadata(path).map_err(|e| {
+        io_error(
+            path,
+            format!("cannot read: {e}"),
+            "check the path and permissions",
+        )
+    })?;
     if meta.len() > MAX_FILE_SIZE {
         return Err(io_error(
             path,
@@ -76,14 +81,31 @@ fn read_limited(path: &Path) -> Result<String, PackError> {
             "split the file into several files under entries/",
         ));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| io_error(path, format!("cannot read: {e}"), "check the path and permissions"))?;
-    String::from_utf8(bytes).map_err(|e| {
+    let bytes = std::fs::read(path).map_err(|e| {
         io_error(
             path,
-            format!("not valid UTF-8 (at byte {})", e.utf8_error().valid_up_to()),
-            "save the file as UTF-8",
+            format!("cannot read: {e}"),
+            "check the path and permissions",
         )
+    })?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let before = &e.as_bytes()[..at];
+        let line = before.iter().filter(|&&b| b == b'\n').count() + 1;
+        let column = before.len()
+            - before
+                .iter()
+                .rposition(|&b| b == b'\n')
+                .map_or(0, |p| p + 1)
+            + 1;
+        let mut err = io_error(
+            path,
+            format!("not valid UTF-8 (at byte {at})"),
+            "save the file as UTF-8",
+        );
+        err.line = line;
+        err.column = column;
+        err
     })
 }
 
@@ -95,7 +117,8 @@ fn list_dir(dir: &Path, ext: &str) -> Result<Vec<PathBuf>, PackError> {
     let rd = std::fs::read_dir(dir)
         .map_err(|e| io_error(dir, format!("cannot list: {e}"), "check permissions"))?;
     for item in rd {
-        let item = item.map_err(|e| io_error(dir, format!("cannot list: {e}"), "check permissions"))?;
+        let item =
+            item.map_err(|e| io_error(dir, format!("cannot list: {e}"), "check permissions"))?;
         let p = item.path();
         if p.is_file() && p.extension().is_some_and(|x| x == ext) {
             out.push(p);

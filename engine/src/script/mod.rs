@@ -209,9 +209,8 @@ pub fn fact_references(script: &str) -> (Vec<String>, Vec<usize>) {
     static LIT: OnceLock<Regex> = OnceLock::new();
     static ANY: OnceLock<Regex> = OnceLock::new();
     #[allow(clippy::unwrap_used)] // fixed patterns
-    let lit = LIT.get_or_init(|| {
-        Regex::new(r#"\b(?:fact|has|fact_or)\s*\(\s*"([^"\\]*)""#).unwrap()
-    });
+    let lit =
+        LIT.get_or_init(|| Regex::new(r#"\b(?:fact|has|fact_or)\s*\(\s*"([^"\\]*)""#).unwrap());
     #[allow(clippy::unwrap_used)]
     let any = ANY.get_or_init(|| Regex::new(r"\b(?:fact|has|fact_or)\s*\(\s*").unwrap());
     let mut names = Vec::new();
@@ -410,7 +409,9 @@ mod tests {
     #[test]
     fn missing_fact_is_unknown_not_confirmed() {
         let se = ScriptEngine::new(Limits::default());
-        let c = se.compile(r#"fact("saml.nameid_format") != "email""#).unwrap();
+        let c = se
+            .compile(r#"fact("saml.nameid_format") != "email""#)
+            .unwrap();
         let e = se.evaluate(&c, &Facts::new());
         assert_eq!(e.verdict, Verdict::Unknown);
         assert_eq!(e.missing, vec!["saml.nameid_format".to_owned()]);
@@ -469,7 +470,8 @@ mod tests {
     #[test]
     fn helpers_are_callable_and_compile_errors_have_positions() {
         let mut se = ScriptEngine::new(Limits::default());
-        se.add_helpers("fn is_email(s) { s.contains(\"@\") }").unwrap();
+        se.add_helpers("fn is_email(s) { s.contains(\"@\") }")
+            .unwrap();
         let c = se.compile(r#"is_email(fact("u"))"#).unwrap();
         let e = se.evaluate(&c, &facts(&[("u", FactValue::Str("a@b".into()))]));
         assert_eq!(e.verdict, Verdict::Confirmed);
