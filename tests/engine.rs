@@ -1,6 +1,8 @@
 //! The engine as an embedding application uses it: hostile query text, large input,
 //! Unicode, facts of the wrong type, concurrent queries during reloads.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

@@ -1,6 +1,8 @@
 //! Pack loading end to end: every broken fixture in `tests/packs/broken-*` gives the error it
 //! was written for, located in its file; good fixtures pass their own examples.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::path::{Path, PathBuf};
 
 use fixbook::testing::{load_examples, run_examples, Status};

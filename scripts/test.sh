@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test of the project: Rust (engine, CLI, C binding crate), the packs' own
+# examples through the CLI, the C test programs, and the Python package with pytest.
+# Installs what it needs (valgrind, maturin, pytest) when missing. Debug builds only.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "Rust tests (engine, CLI, C binding crate)"
+cargo test --workspace --quiet
+
+step "Pack examples and lint (fixbook test / fixbook lint)"
+for pack in packs/*/; do
+  cargo run --quiet -p fixbook-cli -- lint "$pack"
+  cargo run --quiet -p fixbook-cli -- test "$pack"
+done
+
+if [ -x bindings/c/run-tests.sh ] || [ -f bindings/c/run-tests.sh ]; then
+  step "C binding"
+  bash bindings/c/run-tests.sh
+fi
+
+if [ -f bindings/python/run-tests.sh ]; then
+  step "Python binding"
+  bash bindings/python/run-tests.sh
+fi
+
+step "all test suites passed"
