@@ -16,6 +16,14 @@ for pack in packs/*/; do
   cargo run --quiet -p fixbook-cli -- test "$pack"
 done
 
+step "Pack files against the JSON Schema (taplo)"
+if ! command -v taplo >/dev/null 2>&1; then
+  npm install --global --silent @taplo/cli >/dev/null
+fi
+shopt -s globstar nullglob
+taplo check packs/**/*.toml docs/tutorial/**/*.toml
+shopt -u globstar nullglob
+
 if [ -x bindings/c/run-tests.sh ] || [ -f bindings/c/run-tests.sh ]; then
   step "C binding"
   bash bindings/c/run-tests.sh

@@ -34,6 +34,7 @@ mod engine;
 mod error;
 pub mod facts;
 pub mod index;
+pub mod lint;
 pub mod matcher;
 pub mod pack;
 pub mod script;

@@ -43,30 +43,52 @@ pub struct Example {
     pub todo: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A pack test file (`tests/*.toml`).
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "fixbook pack tests")]
 struct RawTests {
+    /// Examples: input text, facts, and what must come out.
     #[serde(default)]
+    #[schemars(with = "Vec<RawExample>")]
     examples: Vec<Spanned<RawExample>>,
 }
 
-#[derive(Debug, Deserialize)]
+/// One example.
+#[derive(Debug, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 struct RawExample {
+    /// Label shown in reports.
     name: Option<String>,
+    /// The input text.
     text: String,
+    /// Facts supplied by the caller.
     #[serde(default)]
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
     facts: BTreeMap<String, toml::Value>,
+    /// Entry id that must rank first among the pack's matches.
     expect: Option<String>,
+    /// With `expect`: accept ranks 1..=within.
     within: Option<usize>,
+    /// Entry ids that must all be among the matches.
     #[serde(default)]
     expect_any: Vec<String>,
+    /// No entry of the pack may match.
     #[serde(default)]
     expect_none: bool,
+    /// Cause id -> expected verdict, for the `expect` entry.
     #[serde(default)]
     verdicts: BTreeMap<String, Verdict>,
+    /// The fact the first question must ask about.
     first_question: Option<String>,
+    /// A known gap: reported, never failed.
     todo: Option<String>,
+}
+
+/// The JSON Schema of pack test files (`tests/*.toml`).
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(RawTests);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }
 
 fn line_of(text: &str, offset: usize) -> usize {
@@ -214,6 +236,8 @@ pub fn run_examples(engine: &Engine, pack_id: &str, examples: &[Example]) -> Vec
 fn run_one(engine: &Engine, pack_id: &str, ex: &Example) -> Outcome {
     let mut q = Query::new(ex.text.clone()).limit(10).with_trace();
     q.facts = ex.facts.clone();
+    // a pack's own tests exercise its drafts too
+    q.drafts = true;
     let mut problems = Vec::new();
     let d = match engine.diagnose(&q) {
         Ok(d) => d,

@@ -3,27 +3,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use fixbook::pack::{load_pack, LoadOptions, Pack, PackSource};
-use fixbook::testing::{load_examples, run_examples, Example, Status};
+use fixbook::lint::Warning;
+use fixbook::pack::{load_pack, LoadOptions, PackSource};
+use fixbook::testing::{load_examples, run_examples, Status};
 use fixbook::{Engine, PackError};
 
 use crate::exit;
 use crate::render::Style;
-
-/// A lint warning: not an error, but likely a mistake.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Warning {
-    /// Stable name of the check.
-    pub check: &'static str,
-    /// Where.
-    pub path: String,
-    /// Line, 1-based (0 for the whole file).
-    pub line: usize,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub hint: String,
-}
 
 fn print_error(s: &Style, e: &PackError) {
     let mut err = std::io::stderr().lock();
@@ -64,105 +50,6 @@ fn print_error(s: &Style, e: &PackError) {
     let _ = writeln!(err);
 }
 
-fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let days = (secs / 86_400) as i64;
-    // civil-from-days (Howard Hinnant)
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Warnings for a loaded pack and its examples.
-pub fn warnings(pack: &Pack, examples: &[Example]) -> Vec<Warning> {
-    let mut out = Vec::new();
-    let mut read: std::collections::BTreeSet<&str> = std::collections::BTreeSet::new();
-    for e in &pack.entries {
-        for c in e.causes.iter().filter_map(|c| c.check.as_ref()) {
-            read.extend(c.may_read().iter().map(String::as_str));
-        }
-        for s in &e.symptoms {
-            read.extend(s.check.may_read().iter().map(String::as_str));
-        }
-    }
-    let manifest = pack.manifest_path.clone();
-    for (name, decl) in &pack.facts {
-        if decl.question.trim().is_empty() {
-            out.push(Warning {
-                check: "fact-without-question",
-                path: manifest.clone(),
-                line: 0,
-                message: format!("fact `{name}` has no question"),
-                hint: "add question = \"...\" so the engine can ask a person for it".into(),
-            });
-        }
-        if !read.contains(name.as_str()) {
-            out.push(Warning {
-                check: "fact-never-read",
-                path: manifest.clone(),
-                line: 0,
-                message: format!("fact `{name}` is never read by a check or symptom"),
-                hint: "use it in a check, or remove the declaration".into(),
-            });
-        }
-    }
-    let today = today();
-    for e in &pack.entries {
-        let mine: Vec<&Example> = examples
-            .iter()
-            .filter(|x| x.expect.as_deref() == Some(&e.id) || x.expect_any.contains(&e.id))
-            .collect();
-        if mine.is_empty() {
-            out.push(Warning {
-                check: "entry-without-tests",
-                path: e.location.path.clone(),
-                line: e.location.line,
-                message: format!("entry `{}` has no test example", e.local_id),
-                hint: "add [[examples]] with expect = \"…\" in tests/".into(),
-            });
-        }
-        for sig in &e.signatures {
-            let norm: Vec<String> = mine
-                .iter()
-                .map(|x| fixbook::matcher::normalize(&x.text, 1 << 20).text)
-                .collect();
-            if !mine.is_empty() && !norm.iter().any(|t| sig.regex.is_match(t)) {
-                out.push(Warning {
-                    check: "signature-not-exercised",
-                    path: sig.location.path.clone(),
-                    line: sig.location.line,
-                    message: format!(
-                        "signature `{}` of `{}` matches none of the entry's examples",
-                        sig.id, e.local_id
-                    ),
-                    hint: "add an example with the exact error text, or fix the pattern".into(),
-                });
-            }
-        }
-        if let Some(until) = &e.valid_until {
-            if until.as_str() < today.as_str() {
-                out.push(Warning {
-                    check: "entry-expired",
-                    path: e.location.path.clone(),
-                    line: e.location.line,
-                    message: format!("entry `{}` was valid until {until}", e.local_id),
-                    hint: "review the entry and move valid_until forward, or retire it".into(),
-                });
-            }
-        }
-    }
-    out
-}
-
 /// `fixbook lint DIR…`
 pub fn lint(
     dirs: &[PathBuf],
@@ -172,15 +59,34 @@ pub fn lint(
 ) -> Result<u8, (u8, String)> {
     let mut all_errors: Vec<PackError> = Vec::new();
     let mut all_warnings: Vec<Warning> = Vec::new();
+    let today = fixbook::lint::today();
     for dir in dirs {
         let loaded =
             PackSource::from_dir(dir).and_then(|src| load_pack(&src, &LoadOptions::default()));
-        match loaded {
-            Err(es) => all_errors.extend(es),
-            Ok(pack) => match load_examples(dir, &pack.id) {
-                Err(es) => all_errors.extend(es),
-                Ok(ex) => all_warnings.extend(warnings(&pack, &ex)),
-            },
+        let pack = match loaded {
+            Err(es) => {
+                all_errors.extend(es);
+                continue;
+            }
+            Ok(pack) => pack,
+        };
+        let examples = match load_examples(dir, &pack.id) {
+            Err(es) => {
+                all_errors.extend(es);
+                continue;
+            }
+            Ok(ex) => ex,
+        };
+        match Engine::builder()
+            .builtin(false)
+            .pack_dir(dir)
+            .strict(true)
+            .build()
+        {
+            Ok(engine) => {
+                all_warnings.extend(fixbook::lint::lint(&pack, &examples, &engine, &today))
+            }
+            Err(e) => all_errors.extend(e.pack_errors().iter().cloned()),
         }
     }
     if json {
@@ -268,7 +174,10 @@ pub fn test(
             )
         })?;
         if let Some(f) = filter {
-            examples.retain(|x| x.name.contains(f) || x.text.contains(f));
+            let f = f.to_lowercase();
+            examples.retain(|x| {
+                x.name.to_lowercase().contains(&f) || x.text.to_lowercase().contains(&f)
+            });
         }
         let outcomes = run_examples(&engine, &pack.id, &examples);
         for o in &outcomes {
@@ -416,15 +325,15 @@ question = "Has the service been restarted since the error first appeared?"
         dir.join("entries/example.toml"),
         r#"[[entries]]
 id = "example-timeout"
-title = "Requests fail with 'upstream timed out'"
-summary = "The service does not answer in time, usually because it is stuck or overloaded."
-keywords = ["gateway timeout", "504", "slow service"]
-aliases = ["the page spins and then says the upstream timed out"]
+title = "Sync fails with 'acme-sync: upstream timed out'"
+summary = "The sync service does not answer in time, usually because it is stuck or overloaded."
+keywords = ["acme sync timeout", "sync never finishes"]
+aliases = ["the acme sync spins and then says the upstream timed out"]
 remedy = ["Check the service's health and logs.", "Restart it if it is stuck."]
 
   [[entries.signatures]]
   id = "upstream-timed-out"
-  pattern = 'upstream timed out'
+  pattern = 'acme-sync: upstream timed out'
 
   [[entries.causes]]
   id = "service-stuck"
@@ -439,12 +348,12 @@ remedy = ["Check the service's health and logs.", "Restart it if it is stuck."]
         dir.join("tests/examples.toml"),
         r#"[[examples]]
 name = "exact error"
-text = "nginx: upstream timed out (110: Connection timed out) while reading response header"
+text = "2026-11-02 10:00:01 acme-sync: upstream timed out after 30s"
 expect = "example-timeout"
 
 [[examples]]
 name = "not restarted yet"
-text = "upstream timed out"
+text = "acme-sync: upstream timed out"
 facts = { "service.restarted" = false }
 expect = "example-timeout"
 verdicts = { "service-stuck" = "confirmed" }

@@ -84,6 +84,9 @@ enum Command {
         /// Include the full decision trace (why and why not).
         #[arg(long)]
         trace: bool,
+        /// Let draft entries match too.
+        #[arg(long)]
+        drafts: bool,
         /// Maximum matches.
         #[arg(long, short = 'n', default_value_t = 5)]
         limit: usize,
@@ -292,12 +295,14 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             facts_file,
             interactive,
             trace,
+            drafts,
             limit,
         } => {
             let engine = build_engine(g)?;
             let (text, note) = read_text(text)?;
             let mut q = Query::new(text).limit(*limit);
             q.trace = *trace;
+            q.drafts = *drafts;
             q.facts = parse_facts(&engine, facts, facts_file.as_ref())?;
             if *interactive {
                 return interactive_loop(&engine, q, style, g.json);

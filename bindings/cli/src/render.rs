@@ -106,6 +106,17 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
                 .filter(|c| c.verdict == Verdict::Confirmed)
                 .collect()
         };
+        if detailed && !m.evidence.symptoms.is_empty() {
+            let _ = writeln!(out, "   {}", s.cyan("symptoms"));
+            for sy in &m.evidence.symptoms {
+                let what = if sy.description.is_empty() {
+                    &sy.id
+                } else {
+                    &sy.description
+                };
+                let _ = writeln!(out, "     - {what} [{}]", s.verdict(sy.verdict));
+            }
+        }
         if !shown.is_empty() {
             let _ = writeln!(out, "   {}", s.cyan("causes"));
             for c in shown {

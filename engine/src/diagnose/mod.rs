@@ -11,7 +11,7 @@
 
 pub mod model;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use crate::error::{Error, Result};
 use crate::facts::{FactType, FactValue, Facts};
@@ -591,13 +591,20 @@ fn undecided_needs(check: &crate::script::Check, missing: &[String], known: &Fac
 }
 
 fn questions_for(pack: &Pack, entry: &Entry, m: &Match, facts: &Facts) -> Vec<Question> {
-    let mut counts: BTreeMap<String, (usize, usize)> = BTreeMap::new(); // fact -> (decides, first-missing count)
+    // fact -> (decides, times it was the fact that stopped a check), in first-read order
+    let mut counts: Vec<(String, (usize, usize))> = Vec::new();
     let mut note = |needs: Vec<String>, first: Option<&String>| {
         for f in needs {
-            let e = counts.entry(f.clone()).or_insert((0, 0));
-            e.0 += 1;
+            let i = match counts.iter().position(|(n, _)| n == &f) {
+                Some(i) => i,
+                None => {
+                    counts.push((f.clone(), (0, 0)));
+                    counts.len() - 1
+                }
+            };
+            counts[i].1 .0 += 1;
             if Some(&f) == first {
-                e.1 += 1;
+                counts[i].1 .1 += 1;
             }
         }
     };
@@ -656,13 +663,13 @@ fn questions_for(pack: &Pack, entry: &Entry, m: &Match, facts: &Facts) -> Vec<Qu
 
 /// Merges per-match questions: a fact asked by several candidates decides more.
 fn rank_questions(matches: &[Match]) -> Vec<Question> {
-    let mut merged: HashMap<String, (f32, Question)> = HashMap::new();
+    // insertion-ordered: the best match's own order wins ties
+    let mut out: Vec<(f32, Question)> = Vec::new();
     for m in matches {
         for q in &m.questions {
             let weight = q.decides as f32 * (0.25 + m.confidence);
-            merged
-                .entry(q.fact.clone())
-                .and_modify(|(w, existing)| {
+            match out.iter_mut().find(|(_, e)| e.fact == q.fact) {
+                Some((w, existing)) => {
                     *w += weight;
                     existing.decides += q.decides;
                     for e in &q.entries {
@@ -670,17 +677,16 @@ fn rank_questions(matches: &[Match]) -> Vec<Question> {
                             existing.entries.push(e.clone());
                         }
                     }
-                })
-                .or_insert((weight, q.clone()));
+                }
+                None => out.push((weight, q.clone())),
+            }
         }
     }
-    let mut out: Vec<(f32, Question)> = merged.into_values().collect();
     out.sort_by(|a, b| {
         b.1.entries
             .len()
             .cmp(&a.1.entries.len())
             .then(b.0.total_cmp(&a.0))
-            .then(a.1.fact.cmp(&b.1.fact))
     });
     out.into_iter().map(|(_, q)| q).collect()
 }

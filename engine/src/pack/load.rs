@@ -534,6 +534,7 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
 
     // 4. facts (declared in any file)
     let mut facts: BTreeMap<String, FactDecl> = BTreeMap::new();
+    let mut fact_locations: BTreeMap<String, Location> = BTreeMap::new();
     for (ctx, raw) in &parsed {
         for (name, decl) in &raw.facts {
             let span = decl.span();
@@ -575,6 +576,15 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
                 ));
                 continue;
             }
+            let (line, column) = ctx.line_col(span.start);
+            fact_locations.insert(
+                name.clone(),
+                Location {
+                    path: ctx.file.path.clone(),
+                    line,
+                    column,
+                },
+            );
             facts.insert(
                 name.clone(),
                 FactDecl {
@@ -724,6 +734,7 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         origin: src.origin.clone(),
         manifest_path: parsed[manifest_idx].0.file.path.clone(),
         facts,
+        fact_locations,
         extractors,
         entries,
         scripts: se,
@@ -898,8 +909,9 @@ fn load_entry(
 
     let mut cause_ids = BTreeSet::new();
     let mut causes = Vec::new();
-    for c in &e.causes {
-        let c = c.get_ref();
+    for spanned_cause in &e.causes {
+        let c = spanned_cause.get_ref();
+        let (cl, cc) = ctx.line_col(c.id.span().start);
         check_id(loader, ctx, &c.id, "cause", &mut cause_ids, Some(&full));
         let check = match &c.check {
             Some(src) => loader.compile_script(se, ctx, src, facts, &full),
@@ -912,6 +924,11 @@ fn load_entry(
             remedy: c.remedy.clone(),
             references: convert_refs(&c.references),
             check,
+            location: Location {
+                path: ctx.file.path.clone(),
+                line: cl,
+                column: cc,
+            },
         });
     }
     let updated = date_value(loader, ctx, &e.updated, "updated", &full);

@@ -41,6 +41,8 @@ pub struct Pack {
     pub manifest_path: String,
     /// Declared facts by name.
     pub facts: BTreeMap<String, FactDecl>,
+    /// Where each fact is declared.
+    pub fact_locations: BTreeMap<String, Location>,
     /// Text extractors.
     pub extractors: Vec<Extractor>,
     /// Entries, in file order.
@@ -163,6 +165,8 @@ pub struct Cause {
     pub references: Vec<Reference>,
     /// The check deciding whether it applies; `None` means always unknown.
     pub check: Option<Check>,
+    /// Where the cause is written.
+    pub location: Location,
 }
 
 /// A link to further reading.
@@ -197,4 +201,10 @@ pub struct Extractor {
     pub regex: Regex,
     /// A constant value to set, instead of the match.
     pub value: Option<FactValue>,
+}
+
+/// The JSON Schema of pack files (`pack.toml`, `entries/*.toml`), for editors and `taplo`.
+pub fn json_schema() -> String {
+    let schema = schemars::schema_for!(raw::RawFile);
+    serde_json::to_string_pretty(&schema).unwrap_or_default() + "\n"
 }

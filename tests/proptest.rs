@@ -1,0 +1,3 @@
+//! Property tests (placeholder while written).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
