@@ -204,6 +204,15 @@ pub struct PackInfo {
     pub entries: usize,
 }
 
+/// A line of a scanned chunk where signatures matched.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LineHit {
+    /// Index of the line in the chunk, 0-based.
+    pub line: usize,
+    /// Entries whose signatures matched, in signature order.
+    pub entries: Vec<String>,
+}
+
 /// An entry as shown by [`Engine::entry`] (`fixbook show`).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EntryInfo {
@@ -300,6 +309,34 @@ impl Engine {
     /// wrong type, never because of the text.
     pub fn diagnose(&self, query: &Query) -> Result<Diagnosis> {
         diagnose::run(&self.current.load(), query, &self.config.query)
+    }
+
+    /// Scans many lines at once (a chunk of a log): for every line where a signature
+    /// matches, its index in `chunk` and the entries whose signatures matched. Lines are
+    /// normalised one by one, so this finds what [`Engine::search`] would find by signature.
+    pub fn scan_chunk(&self, chunk: &str) -> Vec<LineHit> {
+        let set = self.current.load();
+        let text = crate::matcher::normalize_lines(chunk);
+        let mut out: Vec<LineHit> = Vec::new();
+        for (line, sig) in set.signatures.hit_lines(&text) {
+            let (entry, _) = set.signature_owner[sig];
+            let e = set.entry(entry);
+            if e.status != crate::pack::Status::Approved {
+                continue;
+            }
+            match out.last_mut() {
+                Some(h) if h.line == line => {
+                    if !h.entries.contains(&e.id) {
+                        h.entries.push(e.id.clone());
+                    }
+                }
+                _ => out.push(LineHit {
+                    line,
+                    entries: vec![e.id.clone()],
+                }),
+            }
+        }
+        out
     }
 
     /// Re-reads every pack and swaps the new set in. On failure the loaded set is kept and

@@ -5,6 +5,7 @@
 
 mod author;
 mod render;
+mod scan;
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -331,15 +332,14 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             limit,
         } => {
             let engine = build_engine(g)?;
-            scan(
-                &engine,
+            let opts = scan::ScanOptions {
                 file,
-                jsonl_field.as_deref(),
-                *count,
-                *limit,
-                g.json,
-                style,
-            )
+                field: jsonl_field.as_deref(),
+                count: *count,
+                limit: *limit,
+                json: g.json,
+            };
+            scan::scan(&engine, &opts, style)
         }
         Command::Packs => {
             let engine = build_engine(g)?;
@@ -504,89 +504,4 @@ fn interactive_loop(engine: &Engine, mut q: Query, style: &render::Style, json: 
             Err(e) => eprintln!("  {e}; try again"),
         }
     }
-}
-
-fn scan(
-    engine: &Engine,
-    file: &str,
-    field: Option<&str>,
-    count: bool,
-    limit: usize,
-    json: bool,
-    style: &render::Style,
-) -> CliResult {
-    let reader: Box<dyn BufRead> = if file == "-" {
-        Box::new(std::io::BufReader::new(std::io::stdin()))
-    } else {
-        Box::new(std::io::BufReader::new(
-            std::fs::File::open(file).map_err(|e| (exit::USAGE, format!("{file}: {e}")))?,
-        ))
-    };
-    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut totals: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-    let mut any = false;
-    let mut buf = Vec::new();
-    let mut reader = reader;
-    let mut line_no = 0u64;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|e| (exit::USAGE, format!("{file}: {e}")))?;
-        if n == 0 {
-            break;
-        }
-        line_no += 1;
-        let (line, note) = fixbook::matcher::decode_lossy(&buf);
-        let text = match field {
-            None => line,
-            Some(f) => match serde_json::from_str::<serde_json::Value>(&line) {
-                Ok(v) => match v.get(f) {
-                    Some(serde_json::Value::String(s)) => s.clone(),
-                    Some(other) => other.to_string(),
-                    None => continue,
-                },
-                Err(_) => {
-                    eprintln!("fixbook: line {line_no}: not a JSON record; skipped");
-                    continue;
-                }
-            },
-        };
-        let mut d = engine.search(&text, limit);
-        if d.matches.is_empty() {
-            continue;
-        }
-        any = true;
-        if let Some(n) = note {
-            d.notes.insert(0, n);
-        }
-        if count {
-            for m in &d.matches[..1] {
-                *totals.entry(m.id.clone()).or_insert(0) += 1;
-            }
-            continue;
-        }
-        if json {
-            let rec =
-                serde_json::json!({ "line": line_no, "matches": d.matches, "notes": d.notes });
-            let _ = writeln!(out, "{rec}");
-        } else {
-            render::scan_line(style, &mut out, line_no, &d);
-        }
-    }
-    if count {
-        if json {
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::json!({ "lines": line_no, "counts": totals })
-            );
-        } else {
-            for (id, n) in &totals {
-                let _ = writeln!(out, "{n:>8}  {id}");
-            }
-        }
-    }
-    let _ = out.flush();
-    Ok(if any { exit::OK } else { exit::NO_MATCH })
 }

@@ -10,7 +10,7 @@ pub mod variables;
 use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 use regex_syntax::ast::{self, Ast};
 
-pub use normalize::{decode_lossy, normalize, Normalized};
+pub use normalize::{decode_lossy, normalize, normalize_lines, Normalized};
 pub use variables::{
     expand_placeholders, find_variables, is_variable_token, text_for_search, ExpandedPattern,
     Variable, VariableKind,
@@ -182,6 +182,36 @@ impl SignatureSet {
         self.set.matches(text).into_iter().collect()
     }
 
+    /// For text holding many lines (see [`normalize_lines`]): every (line index, signature)
+    /// pair where the signature matches inside that line, sorted by line. One pass of the set
+    /// over the whole text finds which signatures occur at all; only those are run again to
+    /// find their lines.
+    pub fn hit_lines(&self, text: &str) -> Vec<(usize, usize)> {
+        let present = self.matching(text);
+        if present.is_empty() {
+            return Vec::new();
+        }
+        let line_starts: Vec<usize> = std::iter::once(0)
+            .chain(memchr_newlines(text).map(|i| i + 1))
+            .collect();
+        let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset) - 1;
+        let mut out = Vec::new();
+        for sig in present {
+            let mut last_line = usize::MAX;
+            for m in self.regexes[sig].find_iter(text) {
+                let line = line_of(m.start());
+                // a match must not span lines
+                if text[m.start()..m.end()].contains('\n') || line == last_line {
+                    continue;
+                }
+                last_line = line;
+                out.push((line, sig));
+            }
+        }
+        out.sort_unstable();
+        out
+    }
+
     /// Matches `text` and extracts the first match and captures of each signature that hits.
     pub fn hits(&self, text: &str) -> Vec<SignatureHit> {
         self.matching(text)
@@ -209,9 +239,28 @@ impl SignatureSet {
     }
 }
 
+fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
+    text.bytes()
+        .enumerate()
+        .filter(|(_, b)| *b == b'\n')
+        .map(|(i, _)| i)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hit_lines_maps_matches_to_lines() {
+        let set = SignatureSet::new(vec![
+            compile_pattern("token not found").unwrap(),
+            compile_pattern("disk full").unwrap(),
+        ])
+        .unwrap();
+        let text = "ok\ntoken not found\nDISK FULL and token not found\nok";
+        assert_eq!(set.hit_lines(text), vec![(1, 0), (2, 0), (2, 1)]);
+        assert!(set.hit_lines("nothing\nhere").is_empty());
+    }
 
     #[test]
     fn compile_is_case_insensitive_and_rejects_empty() {

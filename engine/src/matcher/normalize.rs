@@ -69,6 +69,32 @@ pub fn normalize(input: &str, max_bytes: usize) -> Normalized {
     Normalized { text, notes }
 }
 
+/// Normalises every line of `input` on its own (as [`normalize`] does) and keeps the line
+/// breaks, so a match can be traced back to its line. Used to scan logs a chunk at a time.
+pub fn normalize_lines(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for (i, line) in input.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        let mut pending_space = false;
+        let start = out.len();
+        for c in line.chars() {
+            let Some(c) = fold_char(c) else { continue };
+            if c == ' ' {
+                pending_space = out.len() > start;
+                continue;
+            }
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Decodes bytes as UTF-8, replacing invalid sequences, and says so in a note.
 pub fn decode_lossy(bytes: &[u8]) -> (String, Option<String>) {
     match std::str::from_utf8(bytes) {
@@ -114,6 +140,13 @@ mod tests {
         let n = normalize("ééééé", 5);
         assert_eq!(n.text, "éé");
         assert_eq!(n.notes.len(), 1);
+    }
+
+    #[test]
+    fn normalize_lines_keeps_line_breaks() {
+        let n = normalize_lines("a  \u{2019}b\r\n\n  c\td ");
+        assert_eq!(n, "a 'b\n\nc d");
+        assert_eq!(n.lines().count(), 3);
     }
 
     #[test]

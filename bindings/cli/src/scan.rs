@@ -1,0 +1,214 @@
+//! `fixbook scan`: logs and ticket dumps, line by line, in parallel, in bounded memory.
+//!
+//! The input is read in chunks of whole lines; a batch of chunks is processed in parallel
+//! (rayon) and printed in order, so memory stays at a few chunks whatever the input size.
+//! Plain lines are matched by signature (one pass of the signature set over the whole
+//! chunk), and only lines that hit get a full diagnosis. JSON records (`--jsonl-field`) are
+//! free text, so each gets a full search.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, IsTerminal, Read, Write};
+
+use fixbook::{Diagnosis, Engine};
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+
+use crate::exit;
+use crate::render::Style;
+
+/// Bytes per chunk (a chunk always ends at a line break).
+const CHUNK: usize = 4 << 20;
+
+/// Options of one scan.
+pub struct ScanOptions<'a> {
+    /// File path or `-`.
+    pub file: &'a str,
+    /// JSONL field to diagnose, if the input is JSON lines.
+    pub field: Option<&'a str>,
+    /// Print per-entry totals only.
+    pub count: bool,
+    /// Matches per line.
+    pub limit: usize,
+    /// JSON output.
+    pub json: bool,
+}
+
+struct Chunk {
+    bytes: Vec<u8>,
+    first_line: u64,
+    lines: u64,
+}
+
+struct LineResult {
+    line: u64,
+    diagnosis: Option<Diagnosis>,
+    entries: Vec<String>,
+}
+
+fn read_chunk(reader: &mut impl BufRead, first_line: u64) -> std::io::Result<Option<Chunk>> {
+    let mut bytes = Vec::with_capacity(CHUNK + 4096);
+    while bytes.len() < CHUNK {
+        let n = Read::by_ref(reader).take((CHUNK - bytes.len()) as u64).read_to_end(&mut bytes)?;
+        if n == 0 {
+            break;
+        }
+    }
+    if bytes.is_empty() {
+        return Ok(None);
+    }
+    if bytes.last() != Some(&b'\n') {
+        // finish the line
+        reader.read_until(b'\n', &mut bytes)?;
+    }
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64
+        + u64::from(bytes.last() != Some(&b'\n'));
+    Ok(Some(Chunk {
+        bytes,
+        first_line,
+        lines,
+    }))
+}
+
+fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineResult> {
+    let (text, invalid) = fixbook::matcher::decode_lossy(&chunk.bytes);
+    let note = invalid.map(|_| "line was not valid UTF-8; invalid bytes were replaced".to_owned());
+    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    let mut out = Vec::new();
+    match opts.field {
+        Some(field) => {
+            for (i, raw) in lines.iter().enumerate() {
+                let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) else {
+                    continue;
+                };
+                let t = match v.get(field) {
+                    Some(serde_json::Value::String(s)) => s.clone(),
+                    Some(serde_json::Value::Null) | None => continue,
+                    Some(other) => other.to_string(),
+                };
+                let d = engine.search(&t, opts.limit);
+                if d.matches.is_empty() {
+                    continue;
+                }
+                let entries = d.matches.iter().take(1).map(|m| m.id.clone()).collect();
+                out.push(LineResult {
+                    line: chunk.first_line + i as u64,
+                    diagnosis: Some(d),
+                    entries,
+                });
+            }
+        }
+        None => {
+            for hit in engine.scan_chunk(&text) {
+                let raw = lines.get(hit.line).copied().unwrap_or_default();
+                let diagnosis = if opts.count {
+                    None
+                } else {
+                    let mut d = engine.search(raw, opts.limit);
+                    if let Some(n) = &note {
+                        if raw.contains('\u{FFFD}') {
+                            d.notes.insert(0, n.clone());
+                        }
+                    }
+                    Some(d)
+                };
+                out.push(LineResult {
+                    line: chunk.first_line + hit.line as u64,
+                    diagnosis,
+                    entries: hit.entries,
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Runs a scan; returns the exit code.
+pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8, (u8, String)> {
+    let file = opts.file;
+    let (mut reader, size): (Box<dyn BufRead>, Option<u64>) = if file == "-" {
+        (Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())), None)
+    } else {
+        let f = std::fs::File::open(file).map_err(|e| (exit::USAGE, format!("{file}: {e}")))?;
+        let size = f.metadata().ok().map(|m| m.len());
+        (Box::new(std::io::BufReader::with_capacity(1 << 20, f)), size)
+    };
+    let progress = match size {
+        Some(total) if std::io::stderr().is_terminal() && total > (8 << 20) => {
+            let pb = ProgressBar::new(total);
+            pb.set_style(
+                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            Some(pb)
+        }
+        _ => None,
+    };
+    let batch = rayon::current_num_threads().max(1) * 2;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut totals: BTreeMap<String, u64> = BTreeMap::new();
+    let mut matched: u64 = 0;
+    let mut next_line: u64 = 1;
+    loop {
+        let mut chunks = Vec::with_capacity(batch);
+        for _ in 0..batch {
+            match read_chunk(&mut reader, next_line).map_err(|e| (exit::USAGE, format!("{file}: {e}")))? {
+                Some(c) => {
+                    next_line += c.lines;
+                    chunks.push(c);
+                }
+                None => break,
+            }
+        }
+        if chunks.is_empty() {
+            break;
+        }
+        let bytes: u64 = chunks.iter().map(|c| c.bytes.len() as u64).sum();
+        let results: Vec<Vec<LineResult>> =
+            chunks.par_iter().map(|c| process(engine, c, opts)).collect();
+        for r in results.into_iter().flatten() {
+            matched += 1;
+            if opts.count {
+                for e in &r.entries {
+                    *totals.entry(e.clone()).or_insert(0) += 1;
+                }
+                continue;
+            }
+            let Some(d) = r.diagnosis else { continue };
+            if d.matches.is_empty() {
+                continue;
+            }
+            if opts.json {
+                let mut rec = serde_json::json!({ "line": r.line, "matches": d.matches });
+                if !d.notes.is_empty() {
+                    rec["notes"] = serde_json::json!(d.notes);
+                }
+                let _ = writeln!(out, "{rec}");
+            } else {
+                crate::render::scan_line(style, &mut out, r.line, &d);
+            }
+        }
+        if let Some(pb) = &progress {
+            pb.inc(bytes);
+        }
+    }
+    if let Some(pb) = progress {
+        pb.finish_and_clear();
+    }
+    let lines = next_line - 1;
+    if opts.count {
+        if opts.json {
+            let _ = writeln!(
+                out,
+                "{}",
+                serde_json::json!({ "lines": lines, "matched_lines": matched, "counts": totals })
+            );
+        } else {
+            for (id, n) in &totals {
+                let _ = writeln!(out, "{n:>10}  {id}");
+            }
+            let _ = writeln!(out, "{matched:>10}  matching lines of {lines}");
+        }
+    }
+    let _ = out.flush();
+    Ok(if matched > 0 { exit::OK } else { exit::NO_MATCH })
+}
