@@ -14,62 +14,24 @@ const MANIFEST: &str = "format = 1\nid = \"x\"\nname = \"X\"\nversion = \"1.0.0\
 
 #[test]
 fn experiments() {
-    // many near-limit signatures
-    let mut lo = 1usize;
-    let mut hi = 200usize;
-    while lo + 1 < hi {
-        let mid = (lo + hi) / 2;
-        if fixbook::matcher::compile_pattern(&format!("\\w{{{mid}}}x")).is_ok() {
-            lo = mid
-        } else {
-            hi = mid
-        }
-    }
-    eprintln!("largest rep {lo}");
-    let rep = lo;
-    for n in [10usize, 100] {
-        let mut s = String::new();
-        for i in 0..n {
-            s.push_str(&format!("[[entries]]\nid = \"e{i}\"\ntitle = \"E{i}\"\n[[entries.signatures]]\nid = \"s\"\npattern = '\\w{{{rep}}}x{i}'\n"));
-        }
-        let t = Instant::now();
-        let r = load(&[("pack.toml", MANIFEST), ("entries/a.toml", &s)]);
-        eprintln!(
-            "{n} \\w{{{rep}}} sigs load: {:?} in {:?}",
-            r.as_ref().err().map(|e| e[0].to_string()),
-            t.elapsed()
-        );
-        if r.is_ok() {
-            let dir = std::env::temp_dir().join(format!("fb-sig-{n}"));
-            let _ = std::fs::remove_dir_all(&dir);
-            std::fs::create_dir_all(dir.join("entries")).unwrap();
-            std::fs::write(dir.join("pack.toml"), MANIFEST).unwrap();
-            std::fs::write(dir.join("entries/a.toml"), &s).unwrap();
-            let t = Instant::now();
-            let e = fixbook::Engine::from_dirs([&dir]);
-            eprintln!(
-                "  engine build: {:?} in {:?}",
-                e.as_ref().err().map(|e| e.to_string()),
-                t.elapsed()
-            );
-            if let Ok(e) = e {
-                let text = format!("{}{}", "abc ".repeat(250_000), "é".repeat(1000));
-                let t = Instant::now();
-                let d = e.search(&text, 3);
-                eprintln!("  1MB query: {} in {:?}", d.matches.len(), t.elapsed());
-            }
-        }
-    }
-    // duplicates
-    let mut s = String::new();
-    for _ in 0..5000 {
-        s.push_str("[[entries]]\nid = \"same\"\ntitle = \"T\"\nkeywords = [\"k\"]\n");
-    }
+    let depth: usize = std::env::var("DEPTH").unwrap().parse().unwrap();
+    let kind = std::env::var("KIND").unwrap();
+    let text = match kind.as_str() {
+        "dotted-header" => format!("{MANIFEST}[{}]\n", vec!["a"; depth].join(".")),
+        "dotted-key" => format!("{MANIFEST}{} = 1\n", vec!["a"; depth].join(".")),
+        "inline" => format!("{MANIFEST}a = {}1{}\n", "{b = ".repeat(depth), "}".repeat(depth)),
+        "facts-dotted" => format!("{MANIFEST}[facts.{}]\ntype = \"bool\"\n", vec!["a"; depth].join(".")),
+        "entry-updated" => format!("{MANIFEST}[[entries]]\nid = \"a\"\ntitle = \"A\"\nkeywords = [\"k\"]\nupdated = {}1{}\n", "[".repeat(depth), "]".repeat(depth)),
+        "entry-updated-dotted" => format!("{MANIFEST}[[entries]]\nid = \"a\"\ntitle = \"A\"\nkeywords = [\"k\"]\nupdated.{} = 1\n", vec!["a"; depth].join(".")),
+        "aot" => format!("{MANIFEST}{}", (1..=depth).map(|i| format!("[[{}]]\n", vec!["a"; i].join("."))).collect::<String>()),
+        _ => panic!(),
+    };
     let t = Instant::now();
-    let r = load(&[("pack.toml", MANIFEST), ("entries/a.toml", &s)]);
+    let r = load(&[("pack.toml", &text)]);
     eprintln!(
-        "5000 dups: {} errors in {:?}",
-        r.err().map_or(0, |e| e.len()),
+        "{kind} {depth}: {:?} in {:?}",
+        r.err()
+            .map(|e| e[0].to_string().chars().take(150).collect::<String>()),
         t.elapsed()
     );
 }

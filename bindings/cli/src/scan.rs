@@ -48,7 +48,9 @@ struct LineResult {
 fn read_chunk(reader: &mut impl BufRead, first_line: u64) -> std::io::Result<Option<Chunk>> {
     let mut bytes = Vec::with_capacity(CHUNK + 4096);
     while bytes.len() < CHUNK {
-        let n = Read::by_ref(reader).take((CHUNK - bytes.len()) as u64).read_to_end(&mut bytes)?;
+        let n = Read::by_ref(reader)
+            .take((CHUNK - bytes.len()) as u64)
+            .read_to_end(&mut bytes)?;
         if n == 0 {
             break;
         }
@@ -126,18 +128,26 @@ fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineRe
 pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8, (u8, String)> {
     let file = opts.file;
     let (mut reader, size): (Box<dyn BufRead>, Option<u64>) = if file == "-" {
-        (Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())), None)
+        (
+            Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())),
+            None,
+        )
     } else {
         let f = std::fs::File::open(file).map_err(|e| (exit::USAGE, format!("{file}: {e}")))?;
         let size = f.metadata().ok().map(|m| m.len());
-        (Box::new(std::io::BufReader::with_capacity(1 << 20, f)), size)
+        (
+            Box::new(std::io::BufReader::with_capacity(1 << 20, f)),
+            size,
+        )
     };
     let progress = match size {
         Some(total) if std::io::stderr().is_terminal() && total > (8 << 20) => {
             let pb = ProgressBar::new(total);
             pb.set_style(
-                ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
-                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template(
+                    "{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             Some(pb)
         }
@@ -151,7 +161,9 @@ pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8
     loop {
         let mut chunks = Vec::with_capacity(batch);
         for _ in 0..batch {
-            match read_chunk(&mut reader, next_line).map_err(|e| (exit::USAGE, format!("{file}: {e}")))? {
+            match read_chunk(&mut reader, next_line)
+                .map_err(|e| (exit::USAGE, format!("{file}: {e}")))?
+            {
                 Some(c) => {
                     next_line += c.lines;
                     chunks.push(c);
@@ -163,8 +175,10 @@ pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8
             break;
         }
         let bytes: u64 = chunks.iter().map(|c| c.bytes.len() as u64).sum();
-        let results: Vec<Vec<LineResult>> =
-            chunks.par_iter().map(|c| process(engine, c, opts)).collect();
+        let results: Vec<Vec<LineResult>> = chunks
+            .par_iter()
+            .map(|c| process(engine, c, opts))
+            .collect();
         for r in results.into_iter().flatten() {
             matched += 1;
             if opts.count {
@@ -210,5 +224,9 @@ pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8
         }
     }
     let _ = out.flush();
-    Ok(if matched > 0 { exit::OK } else { exit::NO_MATCH })
+    Ok(if matched > 0 {
+        exit::OK
+    } else {
+        exit::NO_MATCH
+    })
 }

@@ -1,1 +1,22 @@
-//! Python binding (in progress).
+//! `fixbook._fixbook`: the native half of the `fixbook` Python package.
+//!
+//! A thin door onto the `fixbook` engine: [`engine::EngineCore`] converts arguments,
+//! releases the GIL while the engine works and answers in the engine's canonical JSON;
+//! [`errors`] holds the exception classes and the one mapping from engine errors to them.
+//! The typed result classes live in Python (`python/fixbook/_model.py`), built from that JSON.
+
+mod engine;
+mod errors;
+mod facts;
+
+use pyo3::prelude::*;
+
+/// The native module. Import `fixbook`, not this.
+#[pymodule]
+fn _fixbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("ENGINE_VERSION", fixbook::VERSION)?;
+    m.add_class::<engine::EngineCore>()?;
+    errors::register(m)?;
+    Ok(())
+}
