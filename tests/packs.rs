@@ -143,6 +143,22 @@ fn lenient_mode_skips_a_broken_pack_and_keeps_the_others() {
 }
 
 #[test]
+fn drafts_match_only_when_asked_for_and_retired_entries_never() {
+    let engine = Engine::from_dirs([fixtures().join("full")]).unwrap();
+    let text = "coupon rounding: total off by one cent";
+    assert!(engine.search(text, 5).matches.is_empty());
+    let mut q = fixbook::Query::new(text);
+    q.drafts = true;
+    assert_eq!(
+        engine.diagnose(&q).unwrap().matches[0].id,
+        "webshop/coupon-rounding"
+    );
+    let mut q = fixbook::Query::new("legacy endpoint disabled");
+    q.drafts = true;
+    assert!(engine.diagnose(&q).unwrap().matches.is_empty());
+}
+
+#[test]
 fn duplicate_pack_ids_across_packs_are_reported() {
     let err = Engine::builder()
         .builtin(false)
@@ -235,4 +251,42 @@ fn tempdir(name: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
+}
+
+#[test]
+fn queries_of_one_pack_do_not_surface_another_packs_entries() {
+    let packs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../packs");
+    let engine = Engine::builder()
+        .builtin(false)
+        .pack_dir(&packs)
+        .strict(true)
+        .build()
+        .unwrap();
+    assert!(engine.packs().len() >= 3);
+    let mut leaks = Vec::new();
+    let mut checked = 0;
+    for info in engine.packs() {
+        let dir = packs.join(&info.id);
+        for ex in load_examples(&dir, &info.id).unwrap() {
+            if ex.expect.is_none() || ex.todo.is_some() {
+                continue;
+            }
+            checked += 1;
+            let d = engine.search(&ex.text, 10);
+            let prefix = format!("{}/", info.id);
+            if let Some(other) = d.matches.iter().find(|m| !m.id.starts_with(&prefix)) {
+                leaks.push(format!(
+                    "{} ({}): {} surfaced {}",
+                    info.id, ex.location, ex.name, other.id
+                ));
+            }
+        }
+    }
+    assert!(checked > 100);
+    assert!(
+        leaks.is_empty(),
+        "{} cross-pack matches:\n{}",
+        leaks.len(),
+        leaks.join("\n")
+    );
 }

@@ -91,7 +91,7 @@ pub fn lint(
     }
     if json {
         let v = serde_json::json!({ "errors": all_errors, "warnings": all_warnings });
-        println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         for e in &all_errors {
             print_error(s, e);
@@ -195,7 +195,7 @@ pub fn test(
                 .iter()
                 .map(|(id, o)| serde_json::json!({ "pack": id, "examples": o }))
                 .collect();
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({
                     "packs": v, "passed": passed, "failed": failed, "todo": todo
@@ -204,41 +204,45 @@ pub fn test(
             );
         }
         "junit" => {
-            println!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-            println!(
+            outln!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+            outln!(
                 "<testsuites tests=\"{}\" failures=\"{failed}\">",
                 passed + failed + todo
             );
             for (id, outcomes) in &reports {
                 let f = outcomes.iter().filter(|o| o.status == Status::Fail).count();
-                println!(
+                outln!(
                     "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\">",
                     xml_escape(id),
                     outcomes.len()
                 );
                 for o in outcomes {
-                    print!(
-                        "    <testcase classname=\"{}\" name=\"{}\"",
-                        xml_escape(id),
-                        xml_escape(&o.name)
-                    );
+                    {
+                        use std::io::Write as _;
+                        let _ = write!(
+                            std::io::stdout().lock(),
+                            "    <testcase classname=\"{}\" name=\"{}\"",
+                            xml_escape(id),
+                            xml_escape(&o.name)
+                        );
+                    }
                     match o.status {
-                        Status::Fail => println!(
+                        Status::Fail => outln!(
                             "><failure message=\"{}\">{}</failure></testcase>",
                             xml_escape(o.problems.first().map_or("", String::as_str)),
                             xml_escape(&o.problems.join("\n"))
                         ),
-                        Status::Todo => println!("><skipped message=\"todo\"/></testcase>"),
-                        _ => println!("/>"),
+                        Status::Todo => outln!("><skipped message=\"todo\"/></testcase>"),
+                        _ => outln!("/>"),
                     }
                 }
-                println!("  </testsuite>");
+                outln!("  </testsuite>");
             }
-            println!("</testsuites>");
+            outln!("</testsuites>");
         }
         _ => {
             for (id, outcomes) in &reports {
-                println!("{}", s.bold(id));
+                outln!("{}", s.bold(id));
                 for o in outcomes {
                     let tag = match o.status {
                         Status::Pass => s.green("ok  "),
@@ -249,9 +253,9 @@ pub fn test(
                     if o.status == Status::Pass {
                         continue;
                     }
-                    println!("  {tag} {}  {}", o.name, s.dim(&o.location));
+                    outln!("  {tag} {}  {}", o.name, s.dim(&o.location));
                     for p in &o.problems {
-                        println!("       {p}");
+                        outln!("       {p}");
                     }
                     if o.status != Status::Pass && o.status != Status::Fixed {
                         let got: Vec<String> = o
@@ -260,7 +264,7 @@ pub fn test(
                             .take(3)
                             .map(|(i, sc)| format!("{i} ({sc:.2})"))
                             .collect();
-                        println!(
+                        outln!(
                             "       got: {}",
                             if got.is_empty() {
                                 "no match".into()
@@ -271,7 +275,7 @@ pub fn test(
                     }
                 }
             }
-            println!("{passed} passed, {failed} failed, {todo} todo");
+            outln!("{passed} passed, {failed} failed, {todo} todo");
         }
     }
     Ok(if failed > 0 { exit::NO_MATCH } else { exit::OK })
@@ -365,7 +369,7 @@ expect_none = true
 "#,
     )
     .map_err(io)?;
-    println!(
+    outln!(
         "created {}: run `fixbook lint {0}` and `fixbook test {0}`",
         dir.display()
     );

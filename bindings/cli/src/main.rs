@@ -3,6 +3,14 @@
 //! This crate only parses arguments, reads input and renders results; every decision is made
 //! by the `fixbook` library. Exit codes are documented in `--help` and in the README.
 
+/// `println!` that ignores a closed pipe (`fixbook … | head`) instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod author;
 mod render;
 mod scan;

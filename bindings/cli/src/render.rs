@@ -139,6 +139,47 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
             }
         }
     }
+    if let Some(t) = &d.trace {
+        let _ = writeln!(out, "\n{}", s.cyan("trace"));
+        let normalized: String = t.normalized.chars().take(200).collect();
+        let _ = writeln!(out, "  normalised: {normalized}");
+        let _ = writeln!(out, "  terms: {}", t.terms.join(", "));
+        for c in &t.candidates {
+            let mark = if c.accepted { s.green("+") } else { s.dim("-") };
+            let _ = writeln!(out, "  {mark} {} score {:.2}: {}", c.id, c.score, c.reason);
+            if !c.signatures.is_empty() {
+                let _ = writeln!(out, "      signatures: {}", c.signatures.join(", "));
+            }
+            if !c.terms.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "      terms: {} (weight {:.2}, coverage {:.0}%, {} phrase(s))",
+                    c.terms.join(", "),
+                    c.weight,
+                    c.coverage * 100.0,
+                    c.phrases
+                );
+            }
+            for k in &c.checks {
+                let read = if k.facts_read.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    k.facts_read.join(", ")
+                };
+                let why = k
+                    .why
+                    .as_ref()
+                    .map(|w| format!(" - {w}"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "      {} [{}] read: {read}{why}",
+                    k.id,
+                    s.verdict(k.verdict)
+                );
+            }
+        }
+    }
     let qs: Vec<_> = d
         .questions
         .iter()
@@ -187,17 +228,17 @@ pub fn scan_line(s: &Style, out: &mut impl Write, line: u64, d: &Diagnosis) {
 /// The `packs` listing.
 pub fn packs(s: &Style, packs: &[PackInfo]) {
     if packs.is_empty() {
-        println!("No packs loaded.");
+        outln!("No packs loaded.");
     }
     for p in packs {
-        println!(
+        outln!(
             "{} {}  {} entries  {}",
             s.bold(&p.id),
             p.version,
             p.entries,
             s.dim(&format!("from {}", origin(&p.origin)))
         );
-        println!("    {}", p.name);
+        outln!("    {}", p.name);
     }
 }
 
@@ -207,51 +248,51 @@ fn origin(o: &fixbook::pack::Origin) -> String {
 
 /// The `show` view of one entry.
 pub fn entry(s: &Style, e: &EntryInfo) {
-    println!("{}  {}", s.bold(&e.title), s.dim(&format!("[{}]", e.id)));
-    println!(
+    outln!("{}  {}", s.bold(&e.title), s.dim(&format!("[{}]", e.id)));
+    outln!(
         "{}",
         s.dim(&format!("{}:{}", e.location.path, e.location.line))
     );
     if !e.summary.is_empty() {
-        println!("\n{}", e.summary);
+        outln!("\n{}", e.summary);
     }
     if !e.signatures.is_empty() {
-        println!("\n{}", s.cyan("signatures"));
+        outln!("\n{}", s.cyan("signatures"));
         for sig in &e.signatures {
-            println!("  {}  {}", sig.id, sig.pattern);
+            outln!("  {}  {}", sig.id, sig.pattern);
         }
     }
     if !e.keywords.is_empty() {
-        println!("\n{} {}", s.cyan("keywords"), e.keywords.join(", "));
+        outln!("\n{} {}", s.cyan("keywords"), e.keywords.join(", "));
     }
     if !e.causes.is_empty() {
-        println!("\n{}", s.cyan("causes"));
+        outln!("\n{}", s.cyan("causes"));
         for c in &e.causes {
-            println!("  {}: {}", c.id, c.title);
+            outln!("  {}: {}", c.id, c.title);
             if let Some(k) = &c.check {
-                println!("    {}", s.dim(&format!("check: {k}")));
+                outln!("    {}", s.dim(&format!("check: {k}")));
             }
         }
     }
     if !e.facts.is_empty() {
-        println!("\n{}", s.cyan("facts"));
+        outln!("\n{}", s.cyan("facts"));
         for f in &e.facts {
             let vals = if f.values.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", f.values.join(" | "))
             };
-            println!("  {} [{}{}]: {}", f.name, f.ty, vals, f.question);
+            outln!("  {} [{}{}]: {}", f.name, f.ty, vals, f.question);
         }
     }
     if !e.remedy.is_empty() {
-        println!("\n{}", s.cyan("fix"));
+        outln!("\n{}", s.cyan("fix"));
         for (i, r) in e.remedy.iter().enumerate() {
-            println!("  {}. {r}", i + 1);
+            outln!("  {}. {r}", i + 1);
         }
     }
     for p in &e.where_to_look {
-        println!(
+        outln!(
             "{} {}{}{}",
             s.dim("look in"),
             p.place,
@@ -266,7 +307,7 @@ pub fn entry(s: &Style, e: &EntryInfo) {
         );
     }
     for r in &e.references {
-        println!(
+        outln!(
             "{} {} {}",
             s.dim("see"),
             r.title,
@@ -279,26 +320,28 @@ pub fn entry(s: &Style, e: &EntryInfo) {
 pub fn explain(s: &Style, id: &str, d: &Diagnosis, cand: Option<&Candidate>) {
     let rank = d.matches.iter().position(|m| m.id == id);
     match rank {
-        Some(r) => println!("{} matched at rank {}", s.bold(id), r + 1),
-        None => println!("{} did not match", s.bold(id)),
+        Some(r) => outln!("{} matched at rank {}", s.bold(id), r + 1),
+        None => outln!("{} did not match", s.bold(id)),
     }
     if let Some(t) = &d.trace {
-        println!("{} {}", s.dim("search terms:"), t.terms.join(", "));
+        outln!("{} {}", s.dim("search terms:"), t.terms.join(", "));
     }
     let Some(c) = cand else {
-        println!("  not a candidate: no signature matched and none of the search terms occurs in the entry");
+        outln!("  not a candidate: no signature matched and none of the search terms occurs in the entry");
         return;
     };
-    println!(
+    outln!(
         "  score {:.2} (full-text {:.2}): {}",
-        c.score, c.text_score, c.reason
+        c.score,
+        c.text_score,
+        c.reason
     );
     if c.signatures.is_empty() {
-        println!("  signatures: none matched");
+        outln!("  signatures: none matched");
     } else {
-        println!("  signatures matched: {}", c.signatures.join(", "));
+        outln!("  signatures matched: {}", c.signatures.join(", "));
     }
-    println!(
+    outln!(
         "  terms that hit: {}",
         if c.terms.is_empty() {
             "none".into()
@@ -307,7 +350,7 @@ pub fn explain(s: &Style, id: &str, d: &Diagnosis, cand: Option<&Candidate>) {
         }
     );
     for k in &c.checks {
-        println!(
+        outln!(
             "  {} [{}] read: {}{}",
             k.id,
             s.verdict(k.verdict),

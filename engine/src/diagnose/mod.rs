@@ -389,15 +389,21 @@ fn facts_for(
             continue;
         };
         if decl.ty == FactType::List {
-            let vals: Vec<String> = x
-                .regex
-                .captures_iter(text)
-                .filter_map(|caps| {
-                    caps.name("value")
-                        .or_else(|| caps.get(0))
-                        .map(|m| m.as_str().to_owned())
-                })
-                .collect();
+            let vals: Vec<String> = match &x.value {
+                // a constant list is added once when the pattern matches
+                Some(FactValue::List(l)) if x.regex.is_match(text) => l.clone(),
+                Some(FactValue::Str(v)) if x.regex.is_match(text) => vec![v.clone()],
+                Some(_) => Vec::new(),
+                None => x
+                    .regex
+                    .captures_iter(text)
+                    .filter_map(|caps| {
+                        caps.name("value")
+                            .or_else(|| caps.get(0))
+                            .map(|m| m.as_str().to_owned())
+                    })
+                    .collect(),
+            };
             if !vals.is_empty() {
                 let slot = from_text
                     .entry(x.fact.clone())

@@ -132,7 +132,8 @@ pub fn expand_compounds(text: &str) -> String {
             cur.push(c);
         }
         parts.push(cur);
-        if parts.len() > 1 {
+        // only real compounds: `NameID` is `Name ID`, but `PuTTY` is not `Pu TTY`
+        if parts.len() > 1 && parts[0].len() >= 3 && parts.iter().all(|p| p.len() >= 2) {
             out.push(' ');
             out.push_str(&parts.join(" "));
             out.push(' ');
@@ -398,6 +399,7 @@ mod tests {
     fn compounds_are_split_and_ids_dropped() {
         assert!(expand_compounds("ListApplicationProviders").contains("List Application Providers"));
         assert!(expand_compounds("AWSReservedSSO").contains("AWS Reserved SSO"));
+        assert_eq!(expand_compounds("PuTTY"), "PuTTY");
         let idx = TextIndex::build(&[doc(0, "x", "ListApplicationProviders")], "").unwrap();
         let terms = idx.terms("list application providers 123456789012");
         assert_eq!(idx.search(&terms, 1)[0].entry, 0);

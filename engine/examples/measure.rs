@@ -1,0 +1,81 @@
+//! Measures an engine on a pack set: load time, then `search` and `diagnose` latency
+//! percentiles over a file of queries (one per line).
+//!
+//! Run: `cargo run --release -p fixbook --example measure -- --queries Q.txt PACK_DIR...`
+//! (no PACK_DIR: the embedded packs). Peak memory: wrap in `/usr/bin/time -v`.
+
+use std::time::{Duration, Instant};
+
+use fixbook::{Engine, Query};
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let mut dirs = Vec::new();
+    let mut queries_file = None;
+    while let Some(a) = args.next() {
+        if a == "--queries" {
+            queries_file = args.next();
+        } else {
+            dirs.push(a);
+        }
+    }
+    let t = Instant::now();
+    let engine = if dirs.is_empty() {
+        Engine::embedded()?
+    } else {
+        Engine::builder()
+            .builtin(false)
+            .pack_dirs(dirs)
+            .strict(true)
+            .build()?
+    };
+    let load = t.elapsed();
+    let queries: Vec<String> = match queries_file {
+        Some(f) => std::fs::read_to_string(f)?
+            .lines()
+            .map(str::to_owned)
+            .collect(),
+        None => vec!["Session token not found or invalid".to_owned()],
+    };
+    let rounds = (2000 / queries.len().max(1)).max(1);
+    let mut search = Vec::new();
+    let mut diagnose = Vec::new();
+    let mut matched = 0usize;
+    for _ in 0..rounds {
+        for q in &queries {
+            let t = Instant::now();
+            let d = engine.search(q, 10);
+            search.push(t.elapsed());
+            matched += usize::from(!d.matches.is_empty());
+            let query = Query::new(q.clone()).limit(10);
+            let t = Instant::now();
+            let _ = engine.diagnose(&query)?;
+            diagnose.push(t.elapsed());
+        }
+    }
+    search.sort();
+    diagnose.sort();
+    println!("entries: {}", engine.entry_count());
+    println!("load: {:.1} ms", load.as_secs_f64() * 1e3);
+    println!(
+        "search: p50 {:.1} µs, p99 {:.1} µs ({} calls, {:.0}% matched)",
+        percentile(&search, 0.5).as_secs_f64() * 1e6,
+        percentile(&search, 0.99).as_secs_f64() * 1e6,
+        search.len(),
+        100.0 * matched as f64 / search.len().max(1) as f64
+    );
+    println!(
+        "diagnose: p50 {:.1} µs, p99 {:.1} µs",
+        percentile(&diagnose, 0.5).as_secs_f64() * 1e6,
+        percentile(&diagnose, 0.99).as_secs_f64() * 1e6
+    );
+    Ok(())
+}
