@@ -1,0 +1,197 @@
+//! `fixbook._fixbook.EngineCore`: the engine, answering in the canonical JSON.
+//!
+//! The typed Python classes (`fixbook.Engine`, `Match`, ...) are built from that JSON in
+//! `python/fixbook/`; this side only converts arguments, releases the GIL while the engine
+//! works, and maps errors.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyString};
+
+use fixbook::{Diagnosis, Engine, Query};
+
+use crate::errors::{io_error, EngineError, FixbookError, PackErrorDetail};
+use crate::facts;
+
+/// The fixbook engine: loaded packs, queried from any number of threads.
+///
+/// Low-level: answers are JSON strings (the same JSON as `fixbook search --json`). Use
+/// `fixbook.Engine`, which wraps this class and returns typed results.
+#[pyclass(frozen, module = "fixbook._fixbook")]
+pub struct EngineCore {
+    engine: Engine,
+}
+
+#[pymethods]
+impl EngineCore {
+    /// Loads the embedded packs (unless `builtin` is false), the pack path
+    /// (`FIXBOOK_PACK_PATH`, then the user's data folder; unless `pack_path` is false) and
+    /// `packs` (a folder or a list of folders, each a pack or a folder of packs).
+    #[new]
+    #[pyo3(signature = (packs=None, builtin=true, strict=false, pack_path=true))]
+    fn new(
+        py: Python<'_>,
+        packs: Option<&Bound<'_, PyAny>>,
+        builtin: bool,
+        strict: bool,
+        pack_path: bool,
+    ) -> PyResult<Self> {
+        let dirs = pack_dirs(packs)?;
+        for d in &dirs {
+            // a folder passed explicitly must exist (a missing one on the pack path is normal)
+            if let Err(e) = std::fs::metadata(d) {
+                return Err(io_error(d, e));
+            }
+        }
+        let mut builder = Engine::builder().builtin(builtin).strict(strict);
+        if pack_path {
+            builder = builder.pack_path_from_env();
+        }
+        let builder = builder.pack_dirs(dirs);
+        let engine = py.detach(|| builder.build()).map_err(EngineError)?;
+        Ok(EngineCore { engine })
+    }
+
+    /// The best `limit` matches for `text` (str or bytes), as the JSON of a diagnosis.
+    fn search(&self, py: Python<'_>, text: &Bound<'_, PyAny>, limit: usize) -> PyResult<String> {
+        let (text, note) = text_arg(text)?;
+        let text: &str = &text;
+        py.detach(|| serde_json::to_string(&with_note(self.engine.search(text, limit), note)))
+            .map_err(json_error)
+    }
+
+    /// Diagnoses `text` with `facts` (a mapping of fact name to bool, int, float, str or
+    /// list of str); `trace` adds the decision trace. Returns the JSON of a diagnosis.
+    #[pyo3(signature = (text, facts=None, limit=10, trace=false))]
+    fn diagnose(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        facts: Option<&Bound<'_, PyAny>>,
+        limit: usize,
+        trace: bool,
+    ) -> PyResult<String> {
+        let (text, note) = text_arg(text)?;
+        let mut q = Query::new(text.into_owned()).limit(limit);
+        q.trace = trace;
+        if let Some(f) = facts.filter(|f| !f.is_none()) {
+            q.facts = facts::from_mapping(&self.engine, f)?;
+        }
+        let answer = py.detach(|| {
+            self.engine
+                .diagnose(&q)
+                .map(|d| serde_json::to_string(&with_note(d, note)))
+        });
+        answer.map_err(EngineError)?.map_err(json_error)
+    }
+
+    /// Re-reads every pack and swaps the new set in atomically; queries running meanwhile
+    /// see the old set or the new one. On failure the loaded set is kept.
+    fn reload(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.engine.reload()).map_err(EngineError)?;
+        Ok(())
+    }
+
+    /// The loaded packs, as a JSON list.
+    fn packs(&self) -> PyResult<String> {
+        to_json(&self.engine.packs())
+    }
+
+    /// An entry (`pack/entry`) as JSON, or None.
+    fn entry(&self, id: &str) -> PyResult<Option<String>> {
+        self.engine.entry(id).map(|e| to_json(&e)).transpose()
+    }
+
+    /// A fact's declaration as JSON, or None when no loaded pack declares it.
+    fn fact(&self, name: &str) -> PyResult<Option<String>> {
+        self.engine.fact(name).map(|f| to_json(&f)).transpose()
+    }
+
+    /// Problems with packs skipped at load (lenient mode).
+    fn skipped(&self) -> Vec<PackErrorDetail> {
+        self.engine.skipped().iter().map(Into::into).collect()
+    }
+
+    /// Every entry id, in load order.
+    fn entry_ids(&self) -> Vec<String> {
+        self.engine.entry_ids()
+    }
+}
+
+/// `packs`: None, one path (str or os.PathLike), or an iterable of paths.
+fn pack_dirs(packs: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
+    let Some(packs) = packs.filter(|p| !p.is_none()) else {
+        return Ok(Vec::new());
+    };
+    if let Ok(one) = packs.extract::<PathBuf>() {
+        return Ok(vec![one]);
+    }
+    let not_paths = || {
+        PyTypeError::new_err(format!(
+            "packs must be a path (str or os.PathLike) or a list of paths, not {}",
+            packs
+                .get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        ))
+    };
+    let mut dirs = Vec::new();
+    for item in packs.try_iter().map_err(|_| not_paths())? {
+        dirs.push(item?.extract::<PathBuf>().map_err(|_| not_paths())?);
+    }
+    Ok(dirs)
+}
+
+/// The query text: a str (lone surrogates replaced) or bytes (invalid UTF-8 replaced),
+/// with a note when something was replaced.
+fn text_arg<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<(Cow<'a, str>, Option<String>)> {
+    if let Ok(s) = text.cast::<PyString>() {
+        return Ok(match s.to_str() {
+            Ok(s) => (Cow::Borrowed(s), None),
+            Err(_) => {
+                let lossy = s.to_string_lossy().into_owned();
+                let n = lossy
+                    .chars()
+                    .filter(|&c| c == char::REPLACEMENT_CHARACTER)
+                    .count();
+                let note = format!("input held lone surrogates: {n} replaced with U+FFFD");
+                (Cow::Owned(lossy), Some(note))
+            }
+        });
+    }
+    let bytes: Vec<u8> = if let Ok(b) = text.cast::<PyBytes>() {
+        b.as_bytes().to_vec()
+    } else if let Ok(b) = text.cast::<PyByteArray>() {
+        b.to_vec()
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "text must be str or bytes, not {}",
+            text.get_type()
+                .name()
+                .map(|n| n.to_string())
+                .unwrap_or_default()
+        )));
+    };
+    let (s, note) = fixbook::matcher::decode_lossy(&bytes);
+    Ok((Cow::Owned(s), note))
+}
+
+/// Puts a note about the input first, as the CLI does.
+fn with_note(mut d: Diagnosis, note: Option<String>) -> Diagnosis {
+    if let Some(n) = note {
+        d.notes.insert(0, n);
+    }
+    d
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {
+    serde_json::to_string(v).map_err(json_error)
+}
+
+fn json_error(e: serde_json::Error) -> PyErr {
+    FixbookError::new_err(format!("cannot serialise the answer: {e}"))
+}
