@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 step() { printf '\n==> %s\n' "$*"; }
 
 step "Rust tests (engine, CLI, C binding crate)"
-cargo test --workspace --quiet
+cargo test --quiet   # default members: engine, CLI, C binding (Python: pytest below)
 
 step "Pack examples and lint (fixbook test / fixbook lint)"
 for pack in packs/*/; do
