@@ -227,8 +227,15 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
 
     // 5. checks and symptoms for the candidates that passed
     let mut results: Vec<(Scored, Match, Vec<CheckTrace>)> = Vec::new();
+    // extractors run once per pack and query, whatever the number of candidates
+    let mut extracted_by_pack: Vec<Option<BTreeMap<String, FactValue>>> =
+        vec![None; set.packs.len()];
     for c in scored {
-        let (m, checks, symptom_delta) = evaluate(set, &c, &hits, &caller, &input_facts, text);
+        let pack_index = set.entries[c.entry].0;
+        let extracted = extracted_by_pack[pack_index]
+            .get_or_insert_with(|| extracted(&set.packs[pack_index], text));
+        let (m, checks, symptom_delta) =
+            evaluate(set, &c, &hits, &caller, &input_facts, extracted, text);
         let mut c = c;
         c.score += symptom_delta;
         results.push((c, m, checks));
@@ -380,9 +387,31 @@ fn facts_for(
     hits: &[crate::matcher::SignatureHit],
     caller: &Facts,
     input: &Facts,
-    text: &str,
+    extracted: &BTreeMap<String, FactValue>,
 ) -> (Facts, BTreeMap<String, FactValue>) {
     let pack = set.pack_of(c.entry);
+    let mut from_text = extracted.clone();
+    for &h in &c.sig_hits {
+        for (name, value) in &hits[h].captures {
+            if let Some(decl) = pack.facts.get(name) {
+                if let Ok(v) = decl.parse_text(value) {
+                    from_text.insert(name.clone(), v);
+                }
+            }
+        }
+    }
+    let mut all = input.clone();
+    all.extend(from_text.clone());
+    for (k, v) in caller {
+        if pack.facts.contains_key(k) {
+            all.insert(k.clone(), v.clone());
+        }
+    }
+    (all, from_text)
+}
+
+/// Facts a pack's extractors read from the text.
+fn extracted(pack: &Pack, text: &str) -> BTreeMap<String, FactValue> {
     let mut from_text: BTreeMap<String, FactValue> = BTreeMap::new();
     for x in &pack.extractors {
         let Some(decl) = pack.facts.get(&x.fact) else {
@@ -435,23 +464,7 @@ fn facts_for(
             from_text.insert(x.fact.clone(), v);
         }
     }
-    for &h in &c.sig_hits {
-        for (name, value) in &hits[h].captures {
-            if let Some(decl) = pack.facts.get(name) {
-                if let Ok(v) = decl.parse_text(value) {
-                    from_text.insert(name.clone(), v);
-                }
-            }
-        }
-    }
-    let mut all = input.clone();
-    all.extend(from_text.clone());
-    for (k, v) in caller {
-        if pack.facts.contains_key(k) {
-            all.insert(k.clone(), v.clone());
-        }
-    }
-    (all, from_text)
+    from_text
 }
 
 fn verdict_order(v: Verdict) -> u8 {
@@ -465,17 +478,19 @@ fn verdict_order(v: Verdict) -> u8 {
 
 /// Runs an entry's symptoms and causes; returns the match, the check trace and the score
 /// change from symptoms.
+#[allow(clippy::too_many_arguments)]
 fn evaluate(
     set: &PackSet,
     c: &Scored,
     hits: &[crate::matcher::SignatureHit],
     caller: &Facts,
     input: &Facts,
+    extracted: &BTreeMap<String, FactValue>,
     text: &str,
 ) -> (Match, Vec<CheckTrace>, f32) {
     let entry = set.entry(c.entry);
     let pack = set.pack_of(c.entry);
-    let (facts, from_text) = facts_for(set, c, hits, caller, input, text);
+    let (facts, from_text) = facts_for(set, c, hits, caller, input, extracted);
     let mut checks = Vec::new();
     let mut delta = 0.0;
     let mut symptoms = Vec::new();

@@ -14,9 +14,7 @@ use std::collections::{HashMap, HashSet};
 
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
-use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, STORED,
-};
+use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
@@ -72,7 +70,6 @@ pub struct TextHit {
 pub struct TextIndex {
     reader: IndexReader,
     fields: Vec<(Field, f32)>,
-    entry_field: Field,
     analyzer: TextAnalyzer,
     /// For each entry: term → highest boost of a field it occurs in.
     entry_terms: Vec<HashMap<String, f32>>,
@@ -165,7 +162,7 @@ impl TextIndex {
             .iter()
             .map(|(name, boost)| (sb.add_text_field(name, opts.clone()), *boost))
             .collect();
-        let entry_field = sb.add_u64_field("entry", STORED | FAST);
+        let entry_field = sb.add_u64_field("entry", FAST);
         let index = Index::create_in_ram(sb.build());
         index.tokenizers().register(TOKENIZER, analyzer());
         let mut writer = index
@@ -229,7 +226,6 @@ impl TextIndex {
         Ok(TextIndex {
             reader,
             fields,
-            entry_field,
             analyzer: an,
             entry_terms,
             doc_freq,
@@ -342,10 +338,16 @@ impl TextIndex {
         let Ok(top) = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()) else {
             return Vec::new();
         };
+        // the entry number is a fast field: no stored-document decompression per hit
+        let columns: Vec<Option<tantivy::columnar::Column<u64>>> = searcher
+            .segment_readers()
+            .iter()
+            .map(|r| r.fast_fields().u64("entry").ok())
+            .collect();
         top.into_iter()
             .filter_map(|(score, addr)| {
-                let doc: TantivyDocument = searcher.doc(addr).ok()?;
-                let entry = doc.get_first(self.entry_field)?.as_u64()? as usize;
+                let column = columns.get(addr.segment_ord as usize)?.as_ref()?;
+                let entry = column.first(addr.doc_id)? as usize;
                 Some(TextHit { entry, score })
             })
             .collect()

@@ -52,8 +52,18 @@ impl<'a> FileCtx<'a> {
         FileCtx { file, line_starts }
     }
 
+    /// The nearest char boundary at or before `offset` (offsets computed inside escaped
+    /// strings may land inside a multi-byte character).
+    fn floor(&self, offset: usize) -> usize {
+        let mut o = offset.min(self.file.text.len());
+        while !self.file.text.is_char_boundary(o) {
+            o -= 1;
+        }
+        o
+    }
+
     fn line_col(&self, offset: usize) -> (usize, usize) {
-        let offset = offset.min(self.file.text.len());
+        let offset = self.floor(offset);
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts[line - 1];
         let col = self.file.text[start..offset].chars().count() + 1;
@@ -83,11 +93,9 @@ impl<'a> FileCtx<'a> {
     ) -> PackError {
         let (line, column) = self.line_col(span.start);
         let source_line = self.line_text(line);
-        let length = self.file.text[span.start.min(self.file.text.len())
-            ..span
-                .end
-                .min(self.file.text.len())
-                .max(span.start.min(self.file.text.len()))]
+        let start = self.floor(span.start);
+        let end = self.floor(span.end).max(start);
+        let length = self.file.text[start..end]
             .lines()
             .next()
             .map_or(1, |l| l.chars().count().max(1));
@@ -107,10 +115,10 @@ impl<'a> FileCtx<'a> {
     /// Offset where a string value's content starts, given the span of the value (which
     /// includes its quotes).
     fn content_start(&self, span: &Range<usize>) -> usize {
-        let t = &self.file.text[span.start.min(self.file.text.len())..];
+        let t = &self.file.text[self.floor(span.start)..];
         if t.starts_with("'''") || t.starts_with("\"\"\"") {
             let mut s = span.start + 3;
-            let rest = &self.file.text[s.min(self.file.text.len())..];
+            let rest = &self.file.text[self.floor(s)..];
             if rest.starts_with("\r\n") {
                 s += 2;
             } else if rest.starts_with('\n') {

@@ -57,9 +57,9 @@ pub(crate) struct RawFile {
 pub(crate) struct RawLimits {
     /// Maximum operations per check evaluation (default 100000).
     pub max_operations: Option<u64>,
-    /// Maximum function call depth (default 32).
+    /// Maximum function call depth (default 12).
     pub max_call_depth: Option<usize>,
-    /// Maximum expression nesting depth (default 64).
+    /// Maximum expression nesting depth (default 48).
     pub max_expr_depth: Option<usize>,
     /// Maximum string length in bytes (default 1 MiB).
     pub max_string_size: Option<usize>,

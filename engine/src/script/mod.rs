@@ -46,8 +46,10 @@ impl Default for Limits {
     fn default() -> Self {
         Limits {
             max_operations: 100_000,
-            max_call_depth: 32,
-            max_expr_depth: 64,
+            // depth limits also protect the host's stack: a thread may have only 2 MiB, and
+            // an unoptimised build spends tens of KiB per script call level
+            max_call_depth: 12,
+            max_expr_depth: 48,
             max_string_size: 1 << 20,
             max_array_size: 10_000,
             max_map_size: 10_000,
@@ -63,8 +65,8 @@ impl Limits {
         let d = Limits::default();
         Limits {
             max_operations: d.max_operations * 10,
-            max_call_depth: d.max_call_depth * 4,
-            max_expr_depth: d.max_expr_depth * 4,
+            max_call_depth: d.max_call_depth * 2,
+            max_expr_depth: d.max_expr_depth * 2,
             max_string_size: d.max_string_size * 10,
             max_array_size: d.max_array_size * 10,
             max_map_size: d.max_map_size * 10,
