@@ -121,7 +121,12 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
             input_facts.insert(name.to_owned(), FactValue::List(values));
         }
     }
-    input_facts.insert("input.text".into(), FactValue::Str(text.to_owned()));
+    // checks see at most the part of the text that word search sees
+    let mut cut = text.len().min(limits.max_search_bytes);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    input_facts.insert("input.text".into(), FactValue::Str(text[..cut].to_owned()));
 
     // 2. signatures: one pass, captures for hits only
     let hits = set.signatures.hits(text);
@@ -139,8 +144,10 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         ));
     }
     let terms = set.index.terms(&search_text);
-    let sequence = set.index.sequence(&search_text);
-    let text_hits = set.index.search(&terms, 50);
+    let query_trigrams = crate::index::trigrams(&set.index.sequence(&search_text));
+    // each term's weight, looked up once per query
+    let term_idf: Vec<f32> = terms.iter().map(|t| set.index.idf(t)).collect();
+    let text_hits = set.index.search(&terms, 30);
 
     // 4. merge and score
     let allowed = |entry: &Entry, pack: &Pack| -> bool {
@@ -165,11 +172,7 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
             .sig_hits
             .push(hi);
     }
-    let query_mass: f32 = terms
-        .iter()
-        .map(|t| set.index.idf(t))
-        .sum::<f32>()
-        .max(1e-3);
+    let query_mass: f32 = term_idf.iter().sum::<f32>().max(1e-3);
     let max_boost = crate::index::FIELDS
         .iter()
         .map(|f| f.1)
@@ -180,16 +183,15 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         let entry = set.entry(c.entry);
         let pack = set.pack_of(c.entry);
         let mut covered = 0.0;
-        for t in &terms {
+        for (t, &idf) in terms.iter().zip(&term_idf) {
             if let Some(boost) = set.index.term_boost(c.entry, t) {
-                let idf = set.index.idf(t);
                 c.mass += idf * boost / max_boost;
                 covered += idf;
                 c.terms.push(t.clone());
             }
         }
         c.coverage = covered / query_mass;
-        c.phrases = set.index.phrase_hits(c.entry, &sequence);
+        c.phrases = set.index.phrase_hits(c.entry, &query_trigrams);
         let words = c.mass * c.coverage + RANKING.phrase * c.phrases.min(3) as f32;
         c.score = RANKING.words * words
             + if c.sig_hits.is_empty() {

@@ -80,7 +80,7 @@ pub struct TextIndex {
     /// Number of background documents.
     background_docs: usize,
     /// For each entry: the term trigrams of its phrases (title, signatures, keywords, aliases).
-    entry_trigrams: Vec<HashSet<[String; 3]>>,
+    entry_trigrams: Vec<HashSet<u64>>,
 }
 
 impl std::fmt::Debug for TextIndex {
@@ -139,6 +139,22 @@ pub fn expand_compounds(text: &str) -> String {
     out
 }
 
+/// The distinct consecutive term triples of a term sequence, hashed.
+pub fn trigrams(seq: &[String]) -> Vec<u64> {
+    use std::hash::{Hash, Hasher};
+    let mut out: Vec<u64> = seq
+        .windows(3)
+        .map(|w| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            w.hash(&mut h);
+            h.finish()
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
 fn sequence(an: &mut TextAnalyzer, text: &str) -> Vec<String> {
     let expanded = expand_compounds(text);
     let mut stream = an.token_stream(&expanded);
@@ -170,16 +186,14 @@ impl TextIndex {
             .map_err(|e| e.to_string())?;
         let mut an = analyzer();
         let mut entry_terms = Vec::with_capacity(docs.len());
-        let mut entry_trigrams: Vec<HashSet<[String; 3]>> = Vec::with_capacity(docs.len());
+        let mut entry_trigrams: Vec<HashSet<u64>> = Vec::with_capacity(docs.len());
         let mut doc_freq: HashMap<String, u32> = HashMap::new();
         for d in docs {
             let mut grams = HashSet::new();
             for text in &d.fields[..4] {
                 for phrase in text.split('\n') {
                     let seq = sequence(&mut an, phrase);
-                    for w in seq.windows(3) {
-                        grams.insert([w[0].clone(), w[1].clone(), w[2].clone()]);
-                    }
+                    grams.extend(trigrams(&seq));
                 }
             }
             if entry_trigrams.len() <= d.entry {
@@ -292,21 +306,15 @@ impl TextIndex {
         out
     }
 
-    /// How many consecutive term triples of `seq` occur in one of the entry's phrases.
-    pub fn phrase_hits(&self, entry: usize, seq: &[String]) -> usize {
-        let Some(grams) = self.entry_trigrams.get(entry) else {
-            return 0;
-        };
-        if grams.is_empty() {
-            return 0;
+    /// How many of the query's term triples (see [`trigrams`]) occur in one of the entry's
+    /// phrases.
+    pub fn phrase_hits(&self, entry: usize, query_trigrams: &[u64]) -> usize {
+        match self.entry_trigrams.get(entry) {
+            Some(grams) if !grams.is_empty() => {
+                query_trigrams.iter().filter(|g| grams.contains(g)).count()
+            }
+            _ => 0,
         }
-        let mut seen = HashSet::new();
-        seq.windows(3)
-            .filter(|w| {
-                let g = [w[0].clone(), w[1].clone(), w[2].clone()];
-                grams.contains(&g) && seen.insert(g)
-            })
-            .count()
     }
 
     /// The `limit` best entries for `terms` (BM25, boosted by field).
