@@ -1,35 +1,846 @@
-//! Experiments.
+//! Reliability and security: hostile packs, hostile input, fuzz regressions, reloads under
+//! load. Packs are third-party code and input is whatever users paste; the engine must keep
+//! answering, lose nothing and let no pack reach outside its sandbox (docs/security.md).
+//!
+//! Each hostile pack is a fixture under `tests/packs/hostile-<name>/`, or is generated here
+//! into a temporary folder when it would be too big to commit. Every one must give a clear
+//! error or an `error` verdict within a bounded time, while a good pack loaded beside it
+//! (`tests/packs/full`) keeps answering. Tests marked `#[ignore = "bug: …"]` reproduce open
+//! bugs; run them with `cargo test -p fixbook --test hostile -- --ignored`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use fixbook::script::{Limits, ScriptEngine};
-use std::time::Instant;
+#[allow(dead_code)]
+#[path = "../fuzz/src/lib.rs"]
+mod harness;
 
-#[test]
-fn experiments() {
-    let se = ScriptEngine::new(Limits::default());
-    let scripts: Vec<String> = std::env::var("SCRIPTS")
-        .unwrap()
-        .split("\n---\n")
-        .map(str::to_owned)
-        .collect();
-    for s in scripts {
-        let t = Instant::now();
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match se.compile(&s) {
-            Ok(c) => {
-                let e = se.evaluate(&c, &Default::default());
-                format!("{:?} {:?}", e.verdict, e.error)
-            }
-            Err(e) => format!("compile error {}:{} {}", e.line, e.column, e.message),
-        }));
-        let short: String = s.chars().take(60).collect();
-        eprintln!(
-            "{short:?} -> {:?} in {:?}",
-            r.map_err(|e| e
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc};
+use std::time::{Duration, Instant};
+
+use fixbook::matcher::decode_lossy;
+use fixbook::{Diagnosis, Engine, PackError, Query, Verdict};
+
+/// Budget for any one hostile load or query, in debug builds.
+const BUDGET: Duration = Duration::from_secs(5);
+
+const GOOD_TEXT: &str = "Your card was declined";
+const GOOD_ID: &str = "webshop/card-declined";
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/packs")
+}
+
+fn fixture(name: &str) -> PathBuf {
+    fixtures().join(format!("hostile-{name}"))
+}
+
+/// A fresh temporary folder for one test.
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("fixbook-hostile-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// Writes a pack (`pack.toml` with the given id, plus `entries/a.toml`) into `dir`.
+fn write_pack(dir: &Path, id: &str, manifest_extra: &str, entries: &str) {
+    std::fs::create_dir_all(dir.join("entries")).unwrap();
+    std::fs::write(
+        dir.join("pack.toml"),
+        format!(
+            "format = 1\nid = \"{id}\"\nname = \"{id}\"\nversion = \"1.0.0\"\n{manifest_extra}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("entries/a.toml"), entries).unwrap();
+}
+
+/// Runs `f` on its own thread and fails if it panics or takes longer than `limit`; a hung
+/// thread is left behind (it ends with the test process) so the suite itself never hangs.
+fn within<T: Send + 'static>(
+    limit: Duration,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = mpsc::channel();
+    let t = Instant::now();
+    std::thread::Builder::new()
+        .name(what.to_owned())
+        .spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+            let _ = tx.send(r);
+        })
+        .unwrap();
+    match rx.recv_timeout(limit) {
+        Ok(Ok(v)) => v,
+        Ok(Err(p)) => {
+            let msg = p
                 .downcast_ref::<String>()
                 .cloned()
-                .or(e.downcast_ref::<&str>().map(|s| s.to_string()))),
-            t.elapsed()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_default();
+            panic!("{what}: panicked after {:?}: {msg}", t.elapsed())
+        }
+        Err(_) => panic!("{what}: no answer within {limit:?}"),
+    }
+}
+
+/// Loads a hostile pack beside the good `full` fixture (lenient mode), within the budget.
+fn load_beside_good(dir: PathBuf) -> Engine {
+    let label = dir.display().to_string();
+    let engine = within(BUDGET, &format!("load {label}"), move || {
+        Engine::builder()
+            .builtin(false)
+            .pack_dir(fixtures().join("full"))
+            .pack_dir(dir)
+            .build()
+            .expect("lenient load succeeds")
+    });
+    assert_good_pack_answers(&engine);
+    engine
+}
+
+fn assert_good_pack_answers(engine: &Engine) {
+    let d = engine.search(GOOD_TEXT, 3);
+    assert_eq!(
+        d.matches.first().map(|m| m.id.as_str()),
+        Some(GOOD_ID),
+        "the good pack still answers"
+    );
+}
+
+/// A pack that must be refused at load: the good pack loads, the hostile one is skipped with
+/// errors of `kind` naming its file, and strict mode refuses the set.
+fn assert_refused(name: &str, kind: &str) -> Vec<PackError> {
+    let engine = load_beside_good(fixture(name));
+    assert_eq!(
+        engine.packs().len(),
+        1,
+        "{name}: only the good pack is loaded"
+    );
+    let skipped = engine.skipped();
+    let errors: Vec<PackError> = skipped
+        .iter()
+        .filter(|e| e.kind.as_str() == kind)
+        .cloned()
+        .collect();
+    assert!(
+        !errors.is_empty(),
+        "{name}: no {kind} error in {skipped:#?}"
+    );
+    for e in &errors {
+        assert!(e.path.contains(&format!("hostile-{name}")), "{e}");
+        assert!(e.line >= 1 && e.column >= 1, "{e}");
+        assert!(!e.hint.is_empty(), "{e}");
+    }
+    let strict = Engine::builder()
+        .builtin(false)
+        .pack_dir(fixture(name))
+        .strict(true)
+        .build();
+    assert!(strict.is_err(), "{name}: strict mode refuses it");
+    errors
+}
+
+/// A pack whose checks must all end in an `error` verdict, quickly; but `honest` is
+/// confirmed and the causes in `ruled_out` return an honest `false`.
+fn assert_error_verdicts(name: &str, message_words: &[&str], ruled_out: &[&str]) -> Diagnosis {
+    let engine = Arc::new(load_beside_good(fixture(name)));
+    assert_eq!(engine.packs().len(), 2, "{name}: {:#?}", engine.skipped());
+    let e = engine.clone();
+    let text = format!("hostile {name} test: the service is down");
+    let d = within(BUDGET, &format!("query {name}"), move || {
+        e.diagnose(&Query::new(text).fact("svc.up", false)).unwrap()
+    });
+    let m = d
+        .matches
+        .iter()
+        .find(|m| m.id == format!("hostile-{name}/{name}"))
+        .unwrap_or_else(|| panic!("{name}: the hostile entry matches: {d:#?}"));
+    for c in &m.causes {
+        if c.id == "honest" {
+            assert_eq!(
+                c.verdict,
+                Verdict::Confirmed,
+                "{name}: the honest check decides"
+            );
+            continue;
+        }
+        if ruled_out.contains(&c.id.as_str()) {
+            assert_eq!(
+                c.verdict,
+                Verdict::RuledOut,
+                "{name}/{}: {:?}",
+                c.id,
+                c.error
+            );
+            continue;
+        }
+        assert_eq!(c.verdict, Verdict::Error, "{name}/{}: {:?}", c.id, c.error);
+        let msg = c.error.as_deref().unwrap_or_default();
+        assert!(
+            message_words.iter().any(|w| msg.contains(w)),
+            "{name}/{}: error `{msg}` says none of {message_words:?}",
+            c.id
         );
     }
+    assert_good_pack_answers(&engine);
+    d
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile packs: fixtures
+
+#[test]
+fn checks_that_loop_forever_stop_at_the_ceiling() {
+    assert_error_verdicts(
+        "loop",
+        &["max_operations", "max_duration_ms", "step value"],
+        &[],
+    );
+    // the pack asked for limits far over the ceiling; it got the ceiling
+    let pack = {
+        let src = fixbook::pack::PackSource::from_dir(&fixture("loop")).unwrap();
+        fixbook::pack::load_pack(&src, &fixbook::pack::LoadOptions::default()).unwrap()
+    };
+    assert_eq!(pack.limits(), fixbook::Limits::default_ceiling());
+}
+
+#[test]
+fn checks_that_recurse_stop_at_the_call_depth() {
+    assert_error_verdicts(
+        "recursion",
+        &[
+            "max_call_depth",
+            "max_operations",
+            "max_duration_ms",
+            "size limit",
+        ],
+        &[],
+    );
+}
+
+#[test]
+fn checks_that_build_huge_values_stop_at_the_size_limits() {
+    assert_error_verdicts(
+        "memory",
+        &["size limit", "max_operations", "max_duration_ms", "BLOB"],
+        &[],
+    );
+}
+
+#[test]
+fn checks_cannot_reach_files_processes_modules_or_eval() {
+    // print and debug are silenced: that check runs and returns its honest `false`
+    assert_error_verdicts(
+        "escape",
+        &["not found", "reserved", "Module", "Function"],
+        &["print"],
+    );
+}
+
+#[test]
+fn eval_in_a_check_is_refused_at_load() {
+    let errors = assert_refused("eval", "script-compile");
+    assert!(errors[0].message.contains("eval"), "{}", errors[0]);
+}
+
+#[test]
+fn import_in_a_check_is_refused_at_load() {
+    let errors = assert_refused("import", "script-compile");
+    assert!(errors[0].message.contains("import"), "{}", errors[0]);
+}
+
+#[test]
+fn regex_bombs_are_refused_by_the_compile_size_limit() {
+    let errors = assert_refused("regex", "bad-regex");
+    assert_eq!(errors.len(), 5, "one error per bomb: {errors:#?}");
+    for e in &errors {
+        assert!(e.message.contains("too large"), "{e}");
+    }
+}
+
+#[test]
+fn backtracking_bombs_match_in_linear_time() {
+    let engine = Arc::new(load_beside_good(fixture("redos")));
+    assert_eq!(engine.packs().len(), 2, "{:#?}", engine.skipped());
+    for input in [
+        format!("{}b", "a".repeat(1 << 20)),
+        format!("{}!", "aaaa aaaa ".repeat(100_000)),
+        format!("{}Z", "x".repeat(1 << 20)),
+    ] {
+        let e = engine.clone();
+        within(BUDGET, "redos query", move || e.search(&input, 3));
+    }
+}
+
+#[test]
+fn scripts_nested_past_the_depth_limit_are_refused_at_load() {
+    let errors = assert_refused("nesting", "script-compile");
+    assert_eq!(errors.len(), 5, "one error per nested check: {errors:#?}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile packs: generated
+
+#[test]
+fn deeply_nested_toml_is_refused_quickly() {
+    let dir = tempdir("nested-toml");
+    let n = 10_000;
+    let cases = [
+        (
+            "arrays",
+            format!("a = {}1{}\n", "[".repeat(n), "]".repeat(n)),
+        ),
+        (
+            "inline-tables",
+            format!("a = {}1{}\n", "{ b = ".repeat(n), " }".repeat(n)),
+        ),
+        ("dotted-key", format!("{} = 1\n", vec!["a"; n].join("."))),
+        ("table-header", format!("[{}]\n", vec!["a"; n].join("."))),
+        (
+            "entry-value",
+            format!(
+                "[[entries]]\nid = \"e\"\ntitle = \"E\"\nkeywords = [\"k\"]\nupdated = {}1{}\n",
+                "[".repeat(n),
+                "]".repeat(n)
+            ),
+        ),
+    ];
+    for (name, body) in cases {
+        let p = dir.join(name);
+        write_pack(&p, "nested", "", &body);
+        let engine = load_beside_good(p);
+        let skipped = engine.skipped();
+        assert_eq!(engine.packs().len(), 1, "{name}");
+        let e = skipped
+            .iter()
+            .find(|e| e.path.ends_with("entries/a.toml"))
+            .unwrap_or_else(|| panic!("{name}: {skipped:#?}"));
+        assert!(!e.message.is_empty() && e.line >= 1, "{name}: {e}");
+    }
+}
+
+/// Within the 16 MiB file limit, one table header of two million dotted keys (4 MB) is
+/// refused only after the `toml` crate has built every level: ~4.5 s and 320 MB in an
+/// optimised build, minutes in debug; 16 MiB would take ~18 s and ~1.3 GB.
+#[test]
+#[ignore = "bug: a 4 MB deeply dotted TOML key takes seconds (release) to minutes (debug) and hundreds of MB to refuse"]
+fn a_deeply_dotted_key_within_the_size_limit_is_refused_quickly() {
+    let dir = tempdir("dotted-header");
+    write_pack(
+        &dir,
+        "dotted",
+        "",
+        &format!("[{}]\n", vec!["a"; 2_000_000].join(".")),
+    );
+    let engine = load_beside_good(dir);
+    assert_eq!(engine.packs().len(), 1);
+}
+
+#[test]
+fn a_100_mb_pack_file_is_refused_by_the_size_limit() {
+    let dir = tempdir("huge-file");
+    for file in ["pack.toml", "entries/a.toml", "scripts/helpers.rhai"] {
+        let p = dir.join(file.replace('/', "-"));
+        write_pack(
+            &p,
+            "huge",
+            "",
+            "[[entries]]\nid = \"e\"\ntitle = \"E\"\nkeywords = [\"k\"]\n",
+        );
+        let path = p.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        // a valid start, then 100 MB (sparse: the size is what is checked, before reading)
+        std::fs::write(&path, "# huge\n").unwrap();
+        std::fs::OpenOptions::new()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_len(100 << 20)
+            .unwrap();
+        let t = Instant::now();
+        let engine = load_beside_good(p);
+        assert!(
+            t.elapsed() < Duration::from_secs(2),
+            "{file}: {:?}",
+            t.elapsed()
+        );
+        let skipped = engine.skipped();
+        assert!(
+            skipped.iter().any(|e| e.kind.as_str() == "io"
+                && e.path.ends_with(file)
+                && e.message.contains("byte limit")),
+            "{file}: {skipped:#?}"
+        );
+    }
+}
+
+#[test]
+fn thousands_of_entries_with_one_id_are_each_reported_quickly() {
+    let dir = tempdir("same-id");
+    let n = 5_000;
+    let entries = "[[entries]]\nid = \"same\"\ntitle = \"T\"\nkeywords = [\"k\"]\n".repeat(n);
+    write_pack(&dir, "same-id", "", &entries);
+    let engine = load_beside_good(dir);
+    let dups = engine
+        .skipped()
+        .iter()
+        .filter(|e| e.kind.as_str() == "duplicate-id")
+        .count();
+    assert_eq!(dups, n - 1);
+}
+
+/// A pack whose every entry matches every query and holds checks that burn their whole
+/// budget: the work per query is entries × causes × per-check budget, with no bound per query.
+#[test]
+#[ignore = "bug: no per-query bound on check work; 100 entries x 10 looping causes take ~40 s per query in debug"]
+fn many_hostile_checks_matching_every_query_are_bounded_per_query() {
+    let dir = tempdir("many-checks");
+    let mut entries = String::new();
+    for i in 0..100 {
+        entries.push_str(&format!(
+            "[[entries]]\nid = \"e{i}\"\ntitle = \"E{i}\"\n[[entries.signatures]]\nid = \"s\"\npattern = '\\w'\n"
+        ));
+        for c in 0..10 {
+            entries.push_str(&format!(
+                "[[entries.causes]]\nid = \"c{c}\"\ntitle = \"C\"\ncheck = 'loop {{}}'\n"
+            ));
+        }
+    }
+    write_pack(
+        &dir,
+        "many-checks",
+        "[limits]\nmax_operations = 9223372036854775807\nmax_duration_ms = 9223372036854775807\n",
+        &entries,
+    );
+    let engine = Arc::new(Engine::from_dirs([&dir]).unwrap());
+    let e = engine.clone();
+    within(BUDGET, "query against 1000 looping checks", move || {
+        e.search("x", 1)
+    });
+}
+
+/// Each signature is just under the per-pattern compile-size limit, so every one is
+/// accepted; together they make a signature set of about a gigabyte, slow to build and
+/// slow to match.
+#[test]
+#[ignore = "bug: no limit on the total size of a pack's signatures; 100 near-limit patterns take ~9 s to load, ~9 s per 1 MB query and ~1 GB of memory in debug"]
+fn many_near_limit_signatures_are_bounded_in_total() {
+    let mut rep = 1;
+    while fixbook::matcher::compile_pattern(&format!("\\w{{{}}}x", rep + 1)).is_ok() {
+        rep += 1;
+    }
+    let dir = tempdir("many-signatures");
+    let mut entries = String::new();
+    for i in 0..100 {
+        entries.push_str(&format!(
+            "[[entries]]\nid = \"e{i}\"\ntitle = \"E{i}\"\n[[entries.signatures]]\nid = \"s\"\npattern = '\\w{{{rep}}}x{i}'\n"
+        ));
+    }
+    write_pack(&dir, "many-signatures", "", &entries);
+    let engine = Arc::new(load_beside_good(dir));
+    let e = engine.clone();
+    within(BUDGET, "1 MB query", move || {
+        e.search(&"abc ".repeat(1 << 18), 3)
+    });
+}
+
+#[test]
+fn sleep_in_a_check_is_stopped_by_the_time_limit() {
+    assert_error_verdicts("sleep", &["sleep", "max_duration_ms", "not found"], &[]);
+}
+
+#[test]
+fn sleep_with_a_huge_float_is_an_error_verdict() {
+    assert_error_verdicts("sleep-overflow", &["sleep", "not found", "Duration"], &[]);
+}
+
+#[test]
+fn padding_with_an_empty_string_is_an_error_verdict() {
+    assert_error_verdicts("pad", &["pad", "not found", "empty"], &[]);
+}
+
+/// Peak resident memory of this process, from /proc (Linux), in bytes.
+fn peak_rss() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+#[test]
+#[ignore = "bug: replace() builds |s| x |t| bytes before the size check (800 MB here; up to 1 TB with two 1 MB strings)"]
+fn replace_cannot_allocate_past_the_string_size_limit() {
+    let before = peak_rss().unwrap_or(0);
+    assert_error_verdicts("replace", &["size limit"], &[]);
+    let grown = peak_rss().unwrap_or(0).saturating_sub(before);
+    assert!(
+        grown < 256 << 20,
+        "one check raised peak memory by {} MB",
+        grown >> 20
+    );
+}
+
+#[test]
+fn a_compile_error_at_a_multibyte_character_is_located_not_a_panic() {
+    let errors = assert_refused("multibyte", "script-compile");
+    assert_eq!(
+        (errors[0].line, errors[0].column),
+        (13, 12),
+        "{}",
+        errors[0]
+    );
+}
+
+#[test]
+fn a_regex_error_inside_an_escaped_string_is_located_not_a_panic() {
+    let dir = tempdir("regex-escape");
+    write_pack(
+        &dir,
+        "regex-escape",
+        "",
+        "[[entries]]\nid = \"a\"\ntitle = \"A\"\n[[entries.signatures]]\nid = \"s\"\npattern = \"\\\\dé(\"\n",
+    );
+    let engine = load_beside_good(dir);
+    assert!(engine
+        .skipped()
+        .iter()
+        .any(|e| e.kind.as_str() == "bad-regex" && e.line == 6));
+}
+
+#[test]
+#[ignore = "bug: a reload that finds no pack.toml in an explicit pack folder drops the pack instead of keeping the loaded set"]
+fn a_reload_that_would_silently_lose_a_pack_keeps_the_old_set() {
+    let dir = tempdir("vanishing");
+    copy_dir(&fixtures().join("full"), &dir);
+    let engine = Engine::from_dirs([&dir]).unwrap();
+    std::fs::rename(dir.join("pack.toml"), dir.join("pack.toml.bak")).unwrap();
+    let r = engine.reload();
+    std::fs::rename(dir.join("pack.toml.bak"), dir.join("pack.toml")).unwrap();
+    assert!(r.is_err(), "a reload that loses a pack fails");
+    assert_good_pack_answers(&engine);
+}
+
+// ---------------------------------------------------------------------------------------
+// Hostile input
+
+fn embedded() -> &'static Engine {
+    static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    E.get_or_init(|| Engine::embedded().unwrap())
+}
+
+const KNOWN: &str = "Session token not found or invalid";
+const KNOWN_ID: &str = "aws-iam-identity-center/session-token-invalid";
+
+fn top(d: &Diagnosis) -> Option<&str> {
+    d.matches.first().map(|m| m.id.as_str())
+}
+
+/// A deterministic byte generator (xorshift), so inputs are the same on every run.
+fn noise(seed: u64, n: usize) -> Vec<u8> {
+    let mut x = seed | 1;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x >> 24) as u8
+        })
+        .collect()
+}
+
+#[test]
+fn binary_data_and_nul_bytes_get_an_answer() {
+    let e = embedded();
+    for seed in 1..=4 {
+        // 64 KiB: non-ASCII text is scanned slowly (see the ignored test below)
+        let mut bytes = noise(seed, 64 << 10);
+        let (text, note) = decode_lossy(&bytes);
+        assert!(note.is_some(), "random bytes are not UTF-8");
+        let t = Instant::now();
+        let d = e.search(&text, 5);
+        assert!(t.elapsed() < BUDGET, "{:?}", t.elapsed());
+        assert!(d.matches.len() <= 5);
+        // the known message inside binary noise is still found
+        bytes.extend_from_slice(b"\0\0\x1b[31m");
+        bytes.extend_from_slice(KNOWN.as_bytes());
+        bytes.extend_from_slice(b"\0\xff\xfe");
+        let (text, _) = decode_lossy(&bytes);
+        assert_eq!(top(&e.search(&text, 3)), Some(KNOWN_ID));
+    }
+    let nuls = "\0".repeat(1 << 20);
+    assert!(e.search(&nuls, 5).matches.is_empty());
+    let d = e.search(&format!("\0{}\0", KNOWN.replace(' ', "\0")), 3);
+    assert_eq!(top(&d), Some(KNOWN_ID), "NUL between words is white space");
+}
+
+/// The signature set uses Unicode word boundaries (`\b`), which the lazy DFA handles only on
+/// ASCII text; on anything else the whole set falls back to the PikeVM, about 100 times
+/// slower (1.9 MB of decoded binary: 56 ms as ASCII letters, 5.7 s as random Unicode).
+#[test]
+#[ignore = "bug: non-ASCII input is scanned ~100x slower than ASCII (RegexSet falls back to the PikeVM on Unicode \\b); 4 MB of Cyrillic log takes over 5 s"]
+fn non_ascii_text_is_scanned_about_as_fast_as_ascii() {
+    let e = embedded();
+    let cyrillic =
+        "ошибка: не удалось подключиться к серверу, повторите попытку позже\n".repeat(32_000);
+    let ascii = "error: could not connect to the server, please try again later, ok\n"
+        .repeat(cyrillic.len() / 68);
+    let t = Instant::now();
+    e.search(&ascii, 3);
+    let ascii_time = t.elapsed();
+    let t = Instant::now();
+    e.search(&cyrillic, 3);
+    let cyrillic_time = t.elapsed();
+    assert!(
+        cyrillic_time < BUDGET && cyrillic_time < ascii_time * 10,
+        "{} MB: ASCII {ascii_time:?}, Cyrillic {cyrillic_time:?}",
+        cyrillic.len() >> 20
+    );
+}
+
+#[test]
+fn invalid_utf8_is_replaced_with_a_note() {
+    let cases: [&[u8]; 5] = [
+        b"\xff",
+        b"\xc3\x28 overlong \xe0\x80\xaf and surrogate \xed\xa0\x80",
+        b"truncated \xe2\x82",
+        b"\xf8\x88\x80\x80\x80 five bytes",
+        b"\x80\x81\x82\x83 continuation bytes",
+    ];
+    for bytes in cases {
+        let (text, note) = decode_lossy(bytes);
+        assert!(text.contains('\u{FFFD}'), "{bytes:?}");
+        let note = note.expect("a note says bytes were replaced");
+        assert!(note.contains("UTF-8"), "{note}");
+        let mut with_known = bytes.to_vec();
+        with_known.extend_from_slice(b" ");
+        with_known.extend_from_slice(KNOWN.as_bytes());
+        let (text, _) = decode_lossy(&with_known);
+        assert_eq!(
+            top(&embedded().search(&text, 3)),
+            Some(KNOWN_ID),
+            "{bytes:?}"
+        );
+    }
+    assert_eq!(decode_lossy(KNOWN.as_bytes()), (KNOWN.to_owned(), None));
+}
+
+#[test]
+fn a_10_mb_line_gets_an_answer() {
+    let e = embedded();
+    // one line, no newline: words, then the message at the very end
+    let mut line = "lorem-ipsum:dolor/sit=amet;".repeat(400_000);
+    line.push_str(KNOWN);
+    assert!(line.len() > 10_000_000 && !line.contains('\n'));
+    let t = Instant::now();
+    let d = e.search(&line, 3);
+    assert!(t.elapsed() < BUDGET, "{:?}", t.elapsed());
+    assert_eq!(top(&d), Some(KNOWN_ID), "signatures see the whole line");
+    // one 10 MB word
+    let word = "a".repeat(10 << 20);
+    let t = Instant::now();
+    assert!(e.search(&word, 3).matches.is_empty());
+    assert!(t.elapsed() < BUDGET, "{:?}", t.elapsed());
+    // past the input limit: cut, with a note
+    let huge = "x ".repeat(9 << 20);
+    let d = e.search(&huge, 3);
+    assert!(
+        d.notes.iter().any(|n| n.contains("only the first")),
+        "{:?}",
+        d.notes
+    );
+}
+
+#[test]
+fn every_query_syntax_character_gets_an_answer() {
+    let e = embedded();
+    let specials: Vec<char> = (0x21u8..0x7f)
+        .map(char::from)
+        .filter(|c| !c.is_ascii_alphanumeric())
+        .collect();
+    for c in &specials {
+        for text in [c.to_string(), c.to_string().repeat(1000)] {
+            let d = e.search(&text, 5);
+            assert!(d.matches.is_empty(), "{text:?} matched {:?}", top(&d));
+        }
+        // around and inside the known message
+        let wrapped = format!("{c}{KNOWN}{c}");
+        assert_eq!(top(&e.search(&wrapped, 3)), Some(KNOWN_ID), "{wrapped}");
+        let glued = KNOWN.replace(' ', &format!(" {c} "));
+        let d = e.search(&glued, 3);
+        assert!(d.matches.len() <= 3, "{glued}");
+    }
+    let all: String = specials.iter().collect();
+    for text in [
+        all.clone(),
+        format!("{all} {KNOWN} {all}"),
+        "AND OR NOT TO title:x field:\"y\" [a TO b] {c TO d} x~2 y^3 z* ?q -n +m (((".to_owned(),
+        "\\".repeat(1001),
+    ] {
+        let d = e.search(&text, 5);
+        assert!(d.matches.len() <= 5);
+        if text.contains(KNOWN) {
+            assert_eq!(top(&d), Some(KNOWN_ID));
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Fuzz regressions
+
+fn regression_files(open: bool) -> Vec<(String, PathBuf)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/fuzz-regressions");
+    let mut out = Vec::new();
+    for target in harness::TARGETS {
+        let Ok(rd) = std::fs::read_dir(root.join(target)) else {
+            continue;
+        };
+        let mut files: Vec<PathBuf> = rd.map(|e| e.unwrap().path()).collect();
+        files.sort();
+        for f in files {
+            let is_open = f
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("open-");
+            if is_open == open {
+                out.push((target.to_owned(), f));
+            }
+        }
+    }
+    out
+}
+
+fn replay(files: Vec<(String, PathBuf)>) -> usize {
+    let n = files.len();
+    for (target, path) in files {
+        let data = std::fs::read(&path).unwrap();
+        let what = format!("{target} {}", path.display());
+        within(Duration::from_secs(10), &what, move || {
+            harness::run(&target, &data)
+        });
+    }
+    n
+}
+
+#[test]
+fn fuzz_regressions_replay() {
+    replay(regression_files(false));
+}
+
+#[test]
+#[ignore = "bug: the open-* fuzz findings (see tests/data/fuzz-regressions/README.md) are not fixed yet"]
+fn fuzz_regressions_of_open_bugs() {
+    assert!(replay(regression_files(true)) > 0);
+}
+
+// ---------------------------------------------------------------------------------------
+// Concurrency
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let p = e.unwrap().path();
+        let dest = to.join(p.file_name().unwrap());
+        if p.is_dir() {
+            copy_dir(&p, &dest);
+        } else {
+            std::fs::copy(&p, &dest).unwrap();
+        }
+    }
+}
+
+#[test]
+fn sixteen_readers_and_a_hundred_reloads_see_one_consistent_set() {
+    let dir = tempdir("reload");
+    copy_dir(&fixtures().join("full"), &dir);
+    let engine = Arc::new(Engine::from_dirs([&dir]).unwrap());
+    let queries = [
+        GOOD_TEXT,
+        "stripe: charge ch_123 declined (HTTP 402) for order #42 in safari",
+        "checkout is slow",
+    ];
+    let expected: Arc<Vec<Diagnosis>> =
+        Arc::new(queries.iter().map(|q| engine.search(q, 3)).collect());
+    assert_eq!(top(&expected[0]), Some(GOOD_ID));
+    let stop = Arc::new(AtomicBool::new(false));
+    let answers = Arc::new(AtomicUsize::new(0));
+    let (done_tx, done_rx) = mpsc::channel();
+    for w in 0..16 {
+        let (engine, stop, expected, answers, done) = (
+            engine.clone(),
+            stop.clone(),
+            expected.clone(),
+            answers.clone(),
+            done_tx.clone(),
+        );
+        std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let mut i = w;
+                while !stop.load(Ordering::Relaxed) {
+                    let k = i % queries.len();
+                    let d = engine.search(queries[k], 3);
+                    assert_eq!(d, expected[k], "every answer comes from one consistent set");
+                    answers.fetch_add(1, Ordering::Relaxed);
+                    i += 1;
+                    // leave the reloading thread some of the two CI cores
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }));
+            let _ = done.send(r.is_ok());
+        });
+    }
+    drop(done_tx);
+    let entries = dir.join("entries/payments.toml");
+    let manifest = dir.join("pack.toml");
+    let good_entries = std::fs::read_to_string(&entries).unwrap();
+    let good_manifest = std::fs::read_to_string(&manifest).unwrap();
+    let breakages: [(&Path, String); 4] = [
+        (
+            &entries,
+            good_entries.replace("your card was declined", "(unclosed"),
+        ),
+        (&entries, good_entries[..good_entries.len() / 2].to_owned()),
+        (
+            &manifest,
+            good_manifest.replace("format = 1", "format = 99"),
+        ),
+        (
+            &entries,
+            good_entries.replace("fact(\"card.expired\")", "fact(\"nope\")"),
+        ),
+    ];
+    let t = Instant::now();
+    for i in 0..100 {
+        if i % 2 == 0 {
+            let (file, text) = &breakages[(i / 2) % breakages.len()];
+            std::fs::write(file, text).unwrap();
+            let r = engine.reload();
+            assert!(r.is_err(), "reload {i}: a broken set is refused");
+            assert_eq!(engine.packs().len(), 1, "reload {i}: the old set is kept");
+            std::fs::write(&entries, &good_entries).unwrap();
+            std::fs::write(&manifest, &good_manifest).unwrap();
+        } else {
+            engine.reload().expect("a good reload succeeds");
+        }
+        assert_eq!(engine.search(queries[0], 3), expected[0], "reload {i}");
+    }
+    let reload_time = t.elapsed();
+    stop.store(true, Ordering::Relaxed);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for _ in 0..16 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let ok = done_rx
+            .recv_timeout(left)
+            .expect("every reader ends: no deadlock");
+        assert!(ok, "no reader panicked or saw a mixed answer");
+    }
+    let n = answers.load(Ordering::Relaxed);
+    assert!(
+        n > 16,
+        "readers answered {n} queries during {reload_time:?} of reloads"
+    );
 }

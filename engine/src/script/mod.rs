@@ -300,6 +300,40 @@ impl ScriptEngine {
                 })
             },
         );
+        // built-ins that escape the limits: sleep blocks the thread (and panics on huge
+        // values), pad with an empty string never returns; checks have no use for them
+        fn refused(what: &str) -> Box<EvalAltResult> {
+            Box::new(EvalAltResult::ErrorRuntime(
+                Dynamic::from(format!("{what} is not available in checks")),
+                Position::NONE,
+            ))
+        }
+        engine.register_fn(
+            "sleep",
+            |_: rhai::FLOAT| -> Result<(), Box<EvalAltResult>> { Err(refused("sleep")) },
+        );
+        engine.register_fn("sleep", |_: rhai::INT| -> Result<(), Box<EvalAltResult>> {
+            Err(refused("sleep"))
+        });
+        engine.register_fn(
+            "pad",
+            |_: &mut ImmutableString,
+             _: rhai::INT,
+             _: ImmutableString|
+             -> Result<(), Box<EvalAltResult>> { Err(refused("pad")) },
+        );
+        engine.register_fn(
+            "pad",
+            |_: &mut ImmutableString, _: rhai::INT, _: char| -> Result<(), Box<EvalAltResult>> {
+                Err(refused("pad"))
+            },
+        );
+        engine.register_fn(
+            "pad",
+            |_: &mut Array, _: rhai::INT, _: Dynamic| -> Result<(), Box<EvalAltResult>> {
+                Err(refused("pad"))
+            },
+        );
         engine.register_fn("has", |name: ImmutableString| -> bool {
             read_fact(&name, false).is_some()
         });
