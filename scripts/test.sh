@@ -10,9 +10,9 @@ step() { printf '\n==> %s\n' "$*"; }
 step "Rust tests (engine, CLI, C binding crate)"
 cargo test --quiet   # default members: engine, CLI, C binding (Python: pytest below)
 
-step "Pack examples and lint (fixbook test / fixbook lint)"
-for pack in packs/*/; do
-  cargo run --quiet -p fixbook-cli -- lint "$pack"
+step "Pack examples and lint (fixbook test / fixbook lint), shipped packs and the tutorial's"
+for pack in packs/*/ docs/tutorial/*/; do
+  cargo run --quiet -p fixbook-cli -- lint --deny-warnings "$pack"
   cargo run --quiet -p fixbook-cli -- test "$pack"
 done
 
