@@ -9,6 +9,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "support/mod.rs"]
+mod support;
+use support::copy_dir;
+
 #[allow(dead_code)]
 #[path = "../fuzz/src/lib.rs"]
 mod harness;
@@ -738,19 +742,6 @@ fn fuzz_regressions_of_open_bugs() {
 
 // ---------------------------------------------------------------------------------------
 // Concurrency
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let p = e.unwrap().path();
-        let dest = to.join(p.file_name().unwrap());
-        if p.is_dir() {
-            copy_dir(&p, &dest);
-        } else {
-            std::fs::copy(&p, &dest).unwrap();
-        }
-    }
-}
 
 #[test]
 fn sixteen_readers_and_a_hundred_reloads_see_one_consistent_set() {
