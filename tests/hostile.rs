@@ -474,11 +474,44 @@ fn peak_rss() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// Was F5: `replace` built its whole result (|s| x |t| bytes, ~550 MB here, up to 1 TB with
+/// two 1 MB strings) before the size check; every overload (string or character pattern and
+/// replacement, empty pattern) is now refused before allocating, and ordinary replaces work.
 #[test]
-#[ignore = "bug: replace() builds |s| x |t| bytes before the size check (~550 MB here; up to 1 TB with two 1 MB strings)"]
 fn replace_cannot_allocate_past_the_string_size_limit() {
+    // peak memory is per process: measure it in a child running this test alone, so that the
+    // tests running beside it on other threads do not count
+    const CHILD: &str = "FIXBOOK_HOSTILE_ALONE";
+    const NAME: &str = "replace_cannot_allocate_past_the_string_size_limit";
+    if std::env::var_os(CHILD).is_none() {
+        let out = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", NAME, "--test-threads=1", "--include-ignored"])
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "the test alone in a child process:\n{stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        return;
+    }
     let before = peak_rss().unwrap_or(0);
-    assert_error_verdicts("replace", &["size limit"], &[]);
+    let t = Instant::now();
+    let d = assert_error_verdicts(
+        "replace",
+        &["string size limit of 1048576 bytes (max_string_size)"],
+        &["replace-within-limit"],
+    );
+    let elapsed = t.elapsed();
+    let m = d
+        .matches
+        .iter()
+        .find(|m| m.id == "hostile-replace/replace")
+        .unwrap();
+    assert_eq!(m.causes.len(), 6, "every cause was checked: {m:#?}");
+    assert!(elapsed < BUDGET, "{elapsed:?}");
     let grown = peak_rss().unwrap_or(0).saturating_sub(before);
     assert!(
         grown < 256 << 20,

@@ -334,6 +334,52 @@ impl ScriptEngine {
                 Err(refused("pad"))
             },
         );
+        // replace builds its whole result before the engine's size check sees it: a 16 KiB
+        // string with every character replaced by 32 KiB asks for 512 MiB, two strings at
+        // the limit for a TiB. These overrides compute the result's size first and refuse
+        // one over max_string_size without allocating it.
+        let max = limits.max_string_size;
+        engine.register_fn(
+            "replace",
+            move |s: &mut ImmutableString,
+                  find: ImmutableString,
+                  sub: ImmutableString|
+                  -> Result<(), Box<EvalAltResult>> {
+                bounded_replace(s, &find, &sub, max)
+            },
+        );
+        engine.register_fn(
+            "replace",
+            move |s: &mut ImmutableString,
+                  find: ImmutableString,
+                  sub: char|
+                  -> Result<(), Box<EvalAltResult>> {
+                bounded_replace(s, &find, sub.encode_utf8(&mut [0; 4]), max)
+            },
+        );
+        engine.register_fn(
+            "replace",
+            move |s: &mut ImmutableString,
+                  find: char,
+                  sub: ImmutableString|
+                  -> Result<(), Box<EvalAltResult>> {
+                bounded_replace(s, find.encode_utf8(&mut [0; 4]), &sub, max)
+            },
+        );
+        engine.register_fn(
+            "replace",
+            move |s: &mut ImmutableString,
+                  find: char,
+                  sub: char|
+                  -> Result<(), Box<EvalAltResult>> {
+                bounded_replace(
+                    s,
+                    find.encode_utf8(&mut [0; 4]),
+                    sub.encode_utf8(&mut [0; 4]),
+                    max,
+                )
+            },
+        );
         engine.register_fn("has", |name: ImmutableString| -> bool {
             read_fact(&name, false).is_some()
         });
@@ -422,6 +468,38 @@ impl ScriptEngine {
     }
 }
 
+/// `s.replace(find, sub)` as Rhai's built-in does it (in place; an empty `s` stays empty),
+/// but refused when the result would be longer than `max` bytes (0: no limit, as in Rhai).
+/// The size is counted first, in one pass over `s`, so nothing over the limit is allocated.
+fn bounded_replace(
+    s: &mut ImmutableString,
+    find: &str,
+    sub: &str,
+    max: usize,
+) -> Result<(), Box<EvalAltResult>> {
+    if s.is_empty() {
+        return Ok(());
+    }
+    // `matches` finds the same non-overlapping occurrences `str::replace` replaces (with an
+    // empty `find`, one at every character boundary)
+    let count = s.matches(find).count();
+    if count == 0 {
+        return Ok(());
+    }
+    let size = (s.len() - count * find.len()).saturating_add(count.saturating_mul(sub.len()));
+    if max > 0 && size > max {
+        return Err(Box::new(EvalAltResult::ErrorRuntime(
+            Dynamic::from(format!(
+                "replace would make a string of {size} bytes ({count} occurrences), over the \
+                 string size limit of {max} bytes (max_string_size)"
+            )),
+            Position::NONE,
+        )));
+    }
+    *s = s.replace(find, sub).into();
+    Ok(())
+}
+
 fn describe_error(e: &EvalAltResult, limits: &Limits) -> String {
     match e {
         EvalAltResult::ErrorTooManyOperations(_) => format!(
@@ -501,6 +579,53 @@ mod tests {
             let e = se.evaluate(&c, &Facts::new());
             assert_eq!(e.verdict, Verdict::Error, "{src}");
             assert!(t.elapsed() < Duration::from_secs(2), "{src}");
+        }
+    }
+
+    #[test]
+    fn replace_keeps_rhai_semantics_within_the_size_limit() {
+        let se = ScriptEngine::new(Limits::default());
+        for src in [
+            r#"let s = "a-b-c"; s.replace("-", "+"); s == "a+b+c""#,
+            r#"let s = "a-b-c"; s.replace("-", '+'); s == "a+b+c""#,
+            r#"let s = "a-b-c"; s.replace('-', "<>"); s == "a<>b<>c""#,
+            r#"let s = "a-b-c"; s.replace('-', 'é'); s == "aébéc""#,
+            r#"let s = "abc"; s.replace("", "."); s == ".a.b.c.""#,
+            r#"let s = ""; s.replace("", "x"); s == """#,
+            r#"let s = "aaa"; s.replace("aa", "b"); s == "ba""#,
+            r#"let s = "abc"; s.replace("x", "y"); s == "abc""#,
+        ] {
+            let c = se.compile(src).unwrap();
+            let e = se.evaluate(&c, &Facts::new());
+            assert_eq!(e.verdict, Verdict::Confirmed, "{src}: {:?}", e.error);
+        }
+    }
+
+    #[test]
+    fn replace_past_the_size_limit_is_refused_before_allocating() {
+        let se = ScriptEngine::new(Limits {
+            max_string_size: 1000,
+            ..Limits::default()
+        });
+        // exactly at the limit is fine: 500 x "ab" -> 1000 bytes
+        let at = r#"let s = "a"; while s.len() < 500 { s += "a"; } s.replace('a', "bb"); s.len() == 1000"#;
+        let c = se.compile(at).unwrap();
+        assert_eq!(se.evaluate(&c, &Facts::new()).verdict, Verdict::Confirmed);
+        for src in [
+            r#"let s = "a"; while s.len() < 500 { s += "a"; } s.replace("a", "bbb"); true"#,
+            r#"let s = "a"; while s.len() < 501 { s += "a"; } s.replace("a", 'é'); true"#,
+            r#"let s = "a"; while s.len() < 500 { s += "a"; } s.replace('a', "bbb"); true"#,
+            r#"let s = "a"; while s.len() < 400 { s += "a"; } s.replace('a', '😀'); true"#,
+            r#"let s = "a"; while s.len() < 500 { s += "a"; } s.replace("", "bb"); true"#,
+        ] {
+            let c = se.compile(src).unwrap();
+            let e = se.evaluate(&c, &Facts::new());
+            assert_eq!(e.verdict, Verdict::Error, "{src}");
+            let msg = e.error.unwrap_or_default();
+            assert!(
+                msg.contains("over the string size limit of 1000 bytes (max_string_size)"),
+                "{src}: {msg}"
+            );
         }
     }
 
