@@ -477,24 +477,34 @@ fn peak_rss() -> Option<u64> {
 /// Was F5: `replace` built its whole result (|s| x |t| bytes, ~550 MB here, up to 1 TB with
 /// two 1 MB strings) before the size check; every overload (string or character pattern and
 /// replacement, empty pattern) is now refused before allocating, and ordinary replaces work.
+/// Runs the test `name` alone in a child process (this test binary, `--exact name`) and
+/// returns false; in that child it returns true and the test does its work. For tests that
+/// measure the process's peak memory (the tests running beside them on other threads would
+/// count), or whose failure would abort the process (an allocation failure, a stack
+/// overflow) rather than fail one test.
+fn alone(name: &str) -> bool {
+    const CHILD: &str = "FIXBOOK_HOSTILE_ALONE";
+    if std::env::var_os(CHILD).is_some() {
+        return true;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", name, "--test-threads=1", "--include-ignored"])
+        .env(CHILD, "1")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("1 passed"),
+        "{name} alone in a child process ({}):\n{stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    false
+}
+
 #[test]
 fn replace_cannot_allocate_past_the_string_size_limit() {
-    // peak memory is per process: measure it in a child running this test alone, so that the
-    // tests running beside it on other threads do not count
-    const CHILD: &str = "FIXBOOK_HOSTILE_ALONE";
-    const NAME: &str = "replace_cannot_allocate_past_the_string_size_limit";
-    if std::env::var_os(CHILD).is_none() {
-        let out = std::process::Command::new(std::env::current_exe().unwrap())
-            .args(["--exact", NAME, "--test-threads=1", "--include-ignored"])
-            .env(CHILD, "1")
-            .output()
-            .unwrap();
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("1 passed"),
-            "the test alone in a child process:\n{stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+    if !alone("replace_cannot_allocate_past_the_string_size_limit") {
         return;
     }
     let before = peak_rss().unwrap_or(0);
@@ -518,6 +528,96 @@ fn replace_cannot_allocate_past_the_string_size_limit() {
         "one check raised peak memory by {} MB",
         grown >> 20
     );
+}
+
+/// Rhai reads a limit of 0 as "no limit", and a pack's limits are capped by the ceiling
+/// with `min`, so `max_string_size = 0` used to switch the string limit off: a doubling
+/// string ran out of memory (the host aborted) before the time limit's first check, and
+/// `max_expr_depth = 0` let a deeply nested check overflow the parser's stack. A limit of 0
+/// is now the strictest there is. Run alone: the old failure aborts the process.
+#[test]
+fn a_pack_asking_for_limits_of_zero_gets_the_strictest_not_none() {
+    if !alone("a_pack_asking_for_limits_of_zero_gets_the_strictest_not_none") {
+        return;
+    }
+    let before = peak_rss().unwrap_or(0);
+    let cases = [
+        (
+            "string",
+            "max_string_size = 0",
+            r#"let s = "x"; loop { s += s; }"#,
+            "size limit",
+        ),
+        (
+            "array",
+            "max_array_size = 0",
+            "let a = []; loop { a.push(1); }",
+            "size limit",
+        ),
+        (
+            "map",
+            "max_map_size = 0",
+            "let m = #{a: 1}; m += #{b: 2}; true",
+            "size limit",
+        ),
+        (
+            "operations",
+            "max_operations = 0\nmax_duration_ms = 1000000",
+            "loop {}",
+            "max_operations",
+        ),
+    ];
+    let dir = tempdir("zero-limits");
+    for (name, limits, check, says) in cases {
+        let p = dir.join(name);
+        write_pack(
+            &p,
+            &format!("zero-{name}"),
+            &format!("[limits]\n{limits}\n"),
+            &format!(
+                "[[entries]]\nid = \"e\"\ntitle = \"E\"\n[[entries.signatures]]\nid = \"s\"\npattern = 'zero limits test'\n[[entries.causes]]\nid = \"c\"\ntitle = \"C\"\ncheck = '{check}'\n"
+            ),
+        );
+        let engine = Arc::new(load_beside_good(p));
+        assert_eq!(engine.packs().len(), 2, "{name}: {:#?}", engine.skipped());
+        let e = engine.clone();
+        let d = within(BUDGET, &format!("zero {name}"), move || {
+            e.search("zero limits test", 3)
+        });
+        let m = d
+            .matches
+            .iter()
+            .find(|m| m.id == format!("zero-{name}/e"))
+            .unwrap_or_else(|| panic!("{name}: {d:#?}"));
+        let c = &m.causes[0];
+        assert_eq!(c.verdict, Verdict::Error, "{name}: {:?}", c.error);
+        let msg = c.error.as_deref().unwrap_or_default();
+        assert!(msg.contains(says), "{name}: `{msg}` does not say {says}");
+    }
+    // nesting past an expression depth of 0 (taken as 1) is refused at load, not a stack
+    // overflow
+    let p = dir.join("depth");
+    let nested = format!("{}true{}", "(".repeat(2000), ")".repeat(2000));
+    write_pack(
+        &p,
+        "zero-depth",
+        "[limits]\nmax_expr_depth = 0\n",
+        &format!(
+            "[[entries]]\nid = \"e\"\ntitle = \"E\"\nkeywords = [\"k\"]\n[[entries.causes]]\nid = \"c\"\ntitle = \"C\"\ncheck = '{nested}'\n"
+        ),
+    );
+    let engine = load_beside_good(p);
+    assert_eq!(engine.packs().len(), 1, "the nested pack is refused");
+    assert!(
+        engine
+            .skipped()
+            .iter()
+            .any(|e| e.kind.as_str() == "script-compile"),
+        "{:#?}",
+        engine.skipped()
+    );
+    let grown = peak_rss().unwrap_or(0).saturating_sub(before);
+    assert!(grown < 256 << 20, "peak memory grew by {} MB", grown >> 20);
 }
 
 #[test]

@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::facts::{FactValue, Facts};
 
 /// Sandbox limits for checks. A pack may set its own within the application's ceiling.
+///
+/// A limit of 0 is the strictest there is, never "no limit": the operation count, the
+/// expression depth and the sizes are enforced as 1 (see [`ScriptEngine::new`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -264,6 +267,19 @@ impl std::fmt::Debug for ScriptEngine {
 impl ScriptEngine {
     /// A sandboxed engine with the given limits and no helpers.
     pub fn new(limits: Limits) -> ScriptEngine {
+        // Rhai reads a limit of 0 as "no limit at all"; here 0 is the strictest limit there is,
+        // so that a pack's `[limits]` (capped by the ceiling with `min`) cannot switch a limit
+        // off by asking for 0
+        let limits = Limits {
+            max_operations: limits.max_operations.max(1),
+            max_expr_depth: limits.max_expr_depth.max(1),
+            max_string_size: limits.max_string_size.max(1),
+            max_array_size: limits.max_array_size.max(1),
+            max_map_size: limits.max_map_size.max(1),
+            // 0 is already the strictest for these: no nested calls, an immediate deadline
+            max_call_depth: limits.max_call_depth,
+            max_duration_ms: limits.max_duration_ms,
+        };
         let mut engine = rhai::Engine::new();
         engine
             .set_module_resolver(rhai::module_resolvers::DummyModuleResolver::new())
@@ -469,7 +485,7 @@ impl ScriptEngine {
 }
 
 /// `s.replace(find, sub)` as Rhai's built-in does it (in place; an empty `s` stays empty),
-/// but refused when the result would be longer than `max` bytes (0: no limit, as in Rhai).
+/// but refused when the result would be longer than `max` bytes.
 /// The size is counted first, in one pass over `s`, so nothing over the limit is allocated.
 fn bounded_replace(
     s: &mut ImmutableString,
@@ -487,7 +503,7 @@ fn bounded_replace(
         return Ok(());
     }
     let size = (s.len() - count * find.len()).saturating_add(count.saturating_mul(sub.len()));
-    if max > 0 && size > max {
+    if size > max {
         return Err(Box::new(EvalAltResult::ErrorRuntime(
             Dynamic::from(format!(
                 "replace would make a string of {size} bytes ({count} occurrences), over the \
@@ -627,6 +643,85 @@ mod tests {
                 "{src}: {msg}"
             );
         }
+    }
+
+    #[test]
+    fn a_limit_of_zero_is_the_strictest_not_unlimited() {
+        let zero = Limits {
+            max_operations: 0,
+            max_call_depth: 0,
+            max_expr_depth: 0,
+            max_string_size: 0,
+            max_array_size: 0,
+            max_map_size: 0,
+            max_duration_ms: 0,
+        };
+        let strict = ScriptEngine::new(zero);
+        assert_eq!(
+            strict.limits(),
+            Limits {
+                max_operations: 1,
+                max_expr_depth: 1,
+                max_string_size: 1,
+                max_array_size: 1,
+                max_map_size: 1,
+                ..zero
+            }
+        );
+        // each limit alone at 0, the others at their defaults
+        let cases: [(Limits, &str, &str); 4] = [
+            (
+                Limits {
+                    max_string_size: 0,
+                    ..Limits::default()
+                },
+                r#"let s = "x"; loop { s += s; }"#,
+                "size limit",
+            ),
+            (
+                Limits {
+                    max_array_size: 0,
+                    ..Limits::default()
+                },
+                "let a = []; loop { a.push(1); }",
+                "size limit",
+            ),
+            (
+                Limits {
+                    max_map_size: 0,
+                    ..Limits::default()
+                },
+                "let m = #{a: 1}; m += #{b: 2}; true",
+                "size limit",
+            ),
+            (
+                Limits {
+                    max_operations: 0,
+                    max_duration_ms: 60_000,
+                    ..Limits::default()
+                },
+                "loop {}",
+                "max_operations",
+            ),
+        ];
+        for (limits, src, says) in cases {
+            let se = ScriptEngine::new(limits);
+            let c = se.compile(src).unwrap();
+            let t = Instant::now();
+            let e = se.evaluate(&c, &Facts::new());
+            assert_eq!(e.verdict, Verdict::Error, "{src}");
+            assert!(
+                e.error.as_deref().unwrap_or_default().contains(says),
+                "{src}: {e:?}"
+            );
+            assert!(t.elapsed() < Duration::from_secs(2), "{src}");
+        }
+        let deep = ScriptEngine::new(Limits {
+            max_expr_depth: 0,
+            ..Limits::default()
+        });
+        let nested = format!("{}1{} == 1", "(".repeat(2000), ")".repeat(2000));
+        assert!(deep.compile(&nested).is_err());
     }
 
     #[test]
