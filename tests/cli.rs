@@ -256,6 +256,41 @@ fn packs_come_from_builtin_pack_path_and_flags() {
 }
 
 #[test]
+fn a_packs_folder_without_a_pack_is_an_error_but_the_pack_path_may_be_empty() {
+    let dir = tmp("no-pack");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(empty.join("entries")).unwrap();
+    let missing = dir.join("missing");
+    for (folder, says) in [(&empty, "no pack here"), (&missing, "no such folder")] {
+        let o = run(&[
+            "search",
+            "--packs",
+            folder.to_str().unwrap(),
+            "Your card was declined",
+        ]);
+        assert_eq!(o.status.code(), Some(3), "{}", folder.display());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            err.contains(&format!("--packs {}: {says}", folder.display())) && err.contains("fix:"),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty());
+    }
+    // the same folder on the pack path holds nothing yet: no error, no warning
+    let o = fixbook()
+        .args(["search", "Session token not found or invalid"])
+        .env("FIXBOOK_PACK_PATH", &empty)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0));
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
 fn show_and_explain_an_entry() {
     let o = run(&[
         "show",

@@ -647,8 +647,10 @@ fn a_regex_error_inside_an_escaped_string_is_located_not_a_panic() {
         .any(|e| e.kind.as_str() == "bad-regex" && e.line == 6));
 }
 
+/// Was F10: a reload that found no `pack.toml` in an explicitly given pack folder (deleted,
+/// or mid-way through an editor's save) dropped the pack silently and succeeded with an
+/// empty set.
 #[test]
-#[ignore = "bug: a reload that finds no pack.toml in an explicit pack folder drops the pack instead of keeping the loaded set"]
 fn a_reload_that_would_silently_lose_a_pack_keeps_the_old_set() {
     let dir = tempdir("vanishing");
     copy_dir(&fixtures().join("full"), &dir);
@@ -656,8 +658,109 @@ fn a_reload_that_would_silently_lose_a_pack_keeps_the_old_set() {
     std::fs::rename(dir.join("pack.toml"), dir.join("pack.toml.bak")).unwrap();
     let r = engine.reload();
     std::fs::rename(dir.join("pack.toml.bak"), dir.join("pack.toml")).unwrap();
-    assert!(r.is_err(), "a reload that loses a pack fails");
+    let err = r.expect_err("a reload that loses a pack fails");
+    let errors = err.pack_errors();
+    assert!(
+        errors[0].message.contains("webshop") && errors[0].message.contains("kept"),
+        "{err}"
+    );
+    let e = errors
+        .iter()
+        .find(|e| e.path == dir.display().to_string())
+        .unwrap_or_else(|| panic!("an error names the folder: {err}"));
+    assert_eq!(e.kind.as_str(), "io");
+    assert!(e.message.contains("pack.toml"), "{e}");
+    assert!(e.hint.contains("restore"), "{e}");
     assert_good_pack_answers(&engine);
+    assert_eq!(engine.packs().len(), 1);
+    // once pack.toml is back, the reload succeeds
+    engine.reload().expect("a good reload succeeds");
+    assert_good_pack_answers(&engine);
+}
+
+/// The same for a pack inside a folder of packs, where the other packs are still found: the
+/// pack's folder is still there without its `pack.toml`, so the pack is not being removed.
+/// Removing the whole folder does remove the pack.
+#[test]
+fn a_reload_keeps_a_pack_of_a_folder_of_packs_whose_pack_toml_is_gone() {
+    let root = tempdir("folder-of-packs");
+    copy_dir(&fixtures().join("full"), &root.join("full"));
+    write_pack(
+        &root.join("other"),
+        "other",
+        "",
+        "[[entries]]\nid = \"e\"\ntitle = \"E\"\nkeywords = [\"other pack\"]\n",
+    );
+    for strict in [false, true] {
+        let engine = Engine::builder()
+            .builtin(false)
+            .pack_dir(&root)
+            .strict(strict)
+            .build()
+            .unwrap();
+        assert_eq!(engine.packs().len(), 2);
+        let pack = root.join("full");
+        std::fs::rename(pack.join("pack.toml"), pack.join("pack.toml.bak")).unwrap();
+        let r = engine.reload();
+        std::fs::rename(pack.join("pack.toml.bak"), pack.join("pack.toml")).unwrap();
+        let err = r.expect_err("a reload that loses a pack fails");
+        assert!(
+            err.pack_errors()
+                .iter()
+                .any(|e| e.path == pack.display().to_string() && e.message.contains("webshop")),
+            "strict {strict}: {err}"
+        );
+        assert_eq!(
+            engine.packs().len(),
+            2,
+            "strict {strict}: the old set is kept"
+        );
+        assert_good_pack_answers(&engine);
+    }
+    // a pack folder removed as a whole is a removal
+    let engine = Engine::from_dirs([&root]).unwrap();
+    std::fs::remove_dir_all(root.join("other")).unwrap();
+    engine
+        .reload()
+        .expect("removing a pack's folder removes the pack");
+    assert_eq!(engine.packs().len(), 1);
+    assert_good_pack_answers(&engine);
+}
+
+/// A folder named by the caller must hold a pack; a missing one, a file, or a folder with no
+/// pack in it is an `io` error naming it: skipped beside good packs in lenient mode, fatal
+/// in strict mode.
+#[test]
+fn an_explicit_folder_without_a_pack_is_an_error() {
+    let root = tempdir("explicit-empty");
+    let empty = root.join("empty");
+    std::fs::create_dir_all(empty.join("entries")).unwrap();
+    let file = root.join("pack.toml.txt");
+    std::fs::write(&file, "format = 1\n").unwrap();
+    let missing = root.join("missing");
+    for (dir, says) in [
+        (&empty, "no pack here"),
+        (&file, "not a folder"),
+        (&missing, "no such folder"),
+    ] {
+        let engine = load_beside_good(dir.clone());
+        assert_eq!(engine.packs().len(), 1);
+        let skipped = engine.skipped();
+        assert!(
+            skipped.iter().any(|e| e.kind.as_str() == "io"
+                && e.path == dir.display().to_string()
+                && e.message.contains(says)
+                && !e.hint.is_empty()),
+            "{}: {skipped:#?}",
+            dir.display()
+        );
+        let strict = Engine::builder()
+            .builtin(false)
+            .pack_dir(dir)
+            .strict(true)
+            .build();
+        assert!(strict.is_err(), "{}: strict mode refuses it", dir.display());
+    }
 }
 
 // ---------------------------------------------------------------------------------------

@@ -13,11 +13,20 @@ use crate::pack::{source, LoadOptions, Origin, PackSource};
 use crate::script::Limits;
 use crate::set::PackSet;
 
+/// A folder to load packs from, and whether the caller named it.
+#[derive(Debug, Clone)]
+struct PackDir {
+    path: PathBuf,
+    /// Given to [`EngineBuilder::pack_dir`] (a pack must be there), as opposed to found on
+    /// the pack path from the environment (which may well hold nothing).
+    explicit: bool,
+}
+
 /// What to load: the embedded packs, folders, or both.
 #[derive(Debug, Clone)]
 pub struct EngineBuilder {
     builtin: bool,
-    dirs: Vec<PathBuf>,
+    dirs: Vec<PackDir>,
     strict: bool,
     load: LoadOptions,
     query: QueryLimits,
@@ -43,14 +52,26 @@ impl EngineBuilder {
     }
 
     /// Adds a folder: a pack (holding `pack.toml`) or a folder of packs.
+    ///
+    /// A folder given here must hold a pack: one that is missing, or holds neither a
+    /// `pack.toml` nor a sub-folder with one, is an `io` [`PackError`] naming it (skipped in
+    /// lenient mode, fatal in strict mode). So a reload that finds a pack's `pack.toml` gone
+    /// (deleted, or mid-way through an editor's save) fails and keeps the loaded set instead
+    /// of silently dropping the pack.
     pub fn pack_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.dirs.push(dir.into());
+        self.dirs.push(PackDir {
+            path: dir.into(),
+            explicit: true,
+        });
         self
     }
 
     /// Adds folders, like [`EngineBuilder::pack_dir`].
     pub fn pack_dirs<P: Into<PathBuf>>(mut self, dirs: impl IntoIterator<Item = P>) -> Self {
-        self.dirs.extend(dirs.into_iter().map(Into::into));
+        self.dirs.extend(dirs.into_iter().map(|d| PackDir {
+            path: d.into(),
+            explicit: true,
+        }));
         self
     }
 
@@ -58,8 +79,15 @@ impl EngineBuilder {
     /// then the user's data folder (`$XDG_DATA_HOME/fixbook/packs`, else
     /// `~/.local/share/fixbook/packs`). This is the only place the engine reads the
     /// environment, and only when called.
+    ///
+    /// Unlike [`EngineBuilder::pack_dir`], a folder on the pack path may hold no pack (a
+    /// missing one is still reported).
     pub fn pack_path_from_env(mut self) -> Self {
-        self.dirs.extend(default_pack_path());
+        self.dirs
+            .extend(default_pack_path().into_iter().map(|path| PackDir {
+                path,
+                explicit: false,
+            }));
         self
     }
 
@@ -102,21 +130,39 @@ impl EngineBuilder {
         if self.builtin {
             sources.extend(crate::embedded::sources());
         }
-        for dir in &self.dirs {
+        for PackDir {
+            path: dir,
+            explicit,
+        } in &self.dirs
+        {
             let packs = source::discover(dir);
-            if packs.is_empty() && !dir.exists() {
-                // a missing folder on the pack path is normal; an explicit one is reported
-                errors.push(PackError {
-                    kind: crate::error::PackErrorKind::Io,
-                    path: dir.display().to_string(),
-                    line: 0,
-                    column: 0,
-                    message: "no such folder".into(),
-                    hint: "check the path given to --packs / FIXBOOK_PACK_PATH".into(),
-                    entry: None,
-                    source_line: None,
-                    length: 0,
-                });
+            if packs.is_empty() {
+                let problem = if !dir.exists() {
+                    Some((
+                        "no such folder".to_owned(),
+                        "check the path given to --packs / FIXBOOK_PACK_PATH",
+                    ))
+                } else if !explicit {
+                    // a folder on the pack path may hold nothing yet
+                    None
+                } else if !dir.is_dir() {
+                    Some((
+                        "not a folder: a pack is a folder holding pack.toml".to_owned(),
+                        "give the pack's folder, or a folder of packs",
+                    ))
+                } else {
+                    Some((
+                        format!(
+                            "no pack here: neither {} nor a sub-folder holding a pack.toml",
+                            dir.join("pack.toml").display()
+                        ),
+                        "if this is a pack, restore its pack.toml; otherwise give a pack folder or \
+                         a folder of packs",
+                    ))
+                };
+                if let Some((message, hint)) = problem {
+                    errors.push(folder_error(dir, message, hint));
+                }
             }
             for p in packs {
                 match PackSource::from_dir(&p) {
@@ -129,7 +175,30 @@ impl EngineBuilder {
     }
 
     fn load_set(&self, previous: Option<&PackSet>) -> Result<PackSet> {
-        let (sources, read_errors) = self.sources();
+        let (sources, mut read_errors) = self.sources();
+        if let Some(prev) = previous {
+            // a loaded pack whose folder is still there but has lost its pack.toml (inside a
+            // folder of packs, or on the pack path) is an error too, not a removal
+            for p in &prev.packs {
+                let Origin::Dir(dir) = &p.origin else {
+                    continue;
+                };
+                let path = dir.display().to_string();
+                if dir.is_dir()
+                    && !dir.join("pack.toml").is_file()
+                    && !read_errors.iter().any(|e| e.path == path)
+                {
+                    read_errors.push(folder_error(
+                        dir,
+                        format!(
+                            "pack `{}` was loaded from here, but pack.toml is gone",
+                            p.id
+                        ),
+                        "restore pack.toml, or remove the folder to drop the pack",
+                    ));
+                }
+            }
+        }
         if self.strict && !read_errors.is_empty() {
             return Err(Error::Pack(read_errors));
         }
@@ -166,6 +235,21 @@ impl EngineBuilder {
             }
         }
         Ok(set)
+    }
+}
+
+/// An `io` error about a whole pack folder.
+fn folder_error(dir: &Path, message: String, hint: &str) -> PackError {
+    PackError {
+        kind: crate::error::PackErrorKind::Io,
+        path: dir.display().to_string(),
+        line: 0,
+        column: 0,
+        message,
+        hint: hint.into(),
+        entry: None,
+        source_line: None,
+        length: 0,
     }
 }
 

@@ -140,10 +140,11 @@ struct FixbookEngine *fixbook_engine_new_default(struct FixbookError **err);
  * Opens an engine with exactly the packs in the given folders: no embedded packs, no pack
  * path. Each folder is a pack (holding `pack.toml`) or a folder of packs.
  *
- * Loading is strict: a missing folder (`FIXBOOK_ERR_IO`) or any broken pack
- * (`FIXBOOK_ERR_PACK`, every problem listed in the message with file, line and column)
- * fails the call. `n_dirs` may be 0 (an engine with no packs; `pack_dirs` may then be
- * NULL). Returns a new engine, freed with `fixbook_engine_free`, or NULL with `*err` set
+ * Loading is strict: a missing folder or one with no pack in it (`FIXBOOK_ERR_IO`, naming
+ * the folder) or any broken pack (`FIXBOOK_ERR_PACK`, every problem listed in the message
+ * with file, line and column) fails the call; so does a reload that finds either. `n_dirs`
+ * may be 0 (an engine with no packs; `pack_dirs` may then be NULL). Returns a new engine,
+ * freed with `fixbook_engine_free`, or NULL with `*err` set
  * (also `FIXBOOK_ERR_NULL_ARGUMENT`, `FIXBOOK_ERR_INVALID_UTF8` on systems whose paths are
  * not bytes, `FIXBOOK_ERR_INDEX`, `FIXBOOK_ERR_INTERNAL`).
  *

@@ -20,7 +20,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use fixbook::{Diagnosis, Engine, FactValue, Query};
+use fixbook::{Diagnosis, Engine, FactValue, PackErrorKind, Query};
 
 /// Exit codes.
 pub mod exit {
@@ -53,7 +53,8 @@ struct Global {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Also load the pack(s) in DIR (a pack folder or a folder of packs). Repeatable.
+    /// Also load the pack(s) in DIR (a pack folder or a folder of packs; one holding no pack
+    /// is an error, exit code 3). Repeatable.
     #[arg(long = "packs", value_name = "DIR", global = true)]
     packs: Vec<PathBuf>,
     /// Leave out the packs embedded in the binary.
@@ -184,7 +185,22 @@ fn build_engine(g: &Global) -> Result<Engine, (u8, String)> {
         .strict(g.strict)
         .build()
         .map_err(|e| (exit::PACKS, e.to_string()))?;
-    for e in engine.skipped() {
+    // a folder named with --packs must hold a pack: the engine reports one that is missing or
+    // holds none as an `io` error about the folder, which is fatal here, not a warning (a
+    // folder on the pack path may hold nothing)
+    let named: Vec<String> = g.packs.iter().map(|d| d.display().to_string()).collect();
+    let (fatal, skipped): (Vec<_>, Vec<_>) = engine
+        .skipped()
+        .into_iter()
+        .partition(|e| e.kind == PackErrorKind::Io && e.line == 0 && named.contains(&e.path));
+    if !fatal.is_empty() {
+        let lines: Vec<String> = fatal
+            .iter()
+            .map(|e| format!("--packs {}: {} (fix: {})", e.path, e.message, e.hint))
+            .collect();
+        return Err((exit::PACKS, lines.join("\nfixbook: ")));
+    }
+    for e in skipped {
         eprintln!("fixbook: warning: skipped: {e}");
     }
     Ok(engine)

@@ -150,6 +150,33 @@ def test_strict_reload_raises(write_pack) -> None:
     assert e.search(SESSION_TEXT)
 
 
+def test_reload_without_pack_toml_keeps_the_loaded_set(write_pack) -> None:
+    # an editor's save may delete pack.toml for a moment: the pack is not dropped
+    root = write_pack("a", minimal_pack("alpha"))
+    e = fixbook.Engine(root, builtin=False, pack_path=False)
+    (root / "pack.toml").rename(root / "pack.toml.bak")
+    with pytest.raises(fixbook.PackError) as info:
+        e.reload()
+    assert any(d.kind == "io" and d.path == str(root) for d in info.value.errors)
+    assert [p.id for p in e.packs] == ["alpha"]
+    assert e.search("upstream timed out")
+    (root / "pack.toml.bak").rename(root / "pack.toml")
+    e.reload()
+    assert [p.id for p in e.packs] == ["alpha"]
+
+
+def test_folder_without_a_pack_is_reported(tmp_path: Path, write_pack) -> None:
+    good = write_pack("good", minimal_pack("good"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.warns(fixbook.PackWarning, match="no pack here"):
+        e = fixbook.Engine([good, empty], builtin=False, pack_path=False)
+    assert [p.id for p in e.packs] == ["good"]
+    assert [(s.kind, s.path) for s in e.skipped] == [("io", str(empty))]
+    err = load_strict(empty)
+    assert [(d.kind, d.path) for d in err.errors] == [("io", str(empty))]
+
+
 def test_missing_folder_is_file_not_found(tmp_path: Path) -> None:
     missing = tmp_path / "no-such-folder"
     with pytest.raises(FileNotFoundError) as info:

@@ -104,7 +104,10 @@ class Engine:
 
     Args:
         packs: a pack folder, a folder of packs, or a list of them (``str`` or
-            ``os.PathLike``). A folder that does not exist raises ``FileNotFoundError``.
+            ``os.PathLike``). A folder that does not exist raises ``FileNotFoundError``; one
+            with no pack in it is a problem like a broken pack (skipped with a
+            ``PackWarning``; ``PackError`` in strict mode). A ``reload`` that finds a loaded
+            pack's ``pack.toml`` gone raises ``PackError`` and keeps the loaded packs.
         builtin: load the packs embedded in the library (default ``True``).
         strict: any broken pack fails the load with ``PackError``; by default broken packs
             are skipped with a ``PackWarning`` and listed in ``skipped``.
