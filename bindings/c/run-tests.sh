@@ -9,7 +9,10 @@
 # Prints `N passed, M failed` as its last line; exits non-zero on any failure.
 #
 # Environment: FIXBOOK_TEST_ITERATIONS (queries per thread, native runs; default 1000),
-# FIXBOOK_VALGRIND_ITERATIONS (per thread under valgrind, with one reload; default 25), CC, CXX.
+# FIXBOOK_VALGRIND_ITERATIONS (per thread under valgrind, with one reload; default 25),
+# FIXBOOK_TEST_RELOAD_CYCLES (reloads, alternately broken and good, while 16 threads query;
+# default 100), FIXBOOK_VALGRIND_RELOAD_CYCLES (the same under valgrind, where each of the 16
+# threads makes at most 20 queries, 0.5 s apart; default 6), CC, CXX.
 # valgrind is installed with apt-get when missing.
 set -euo pipefail
 
@@ -21,6 +24,7 @@ CC="${CC:-gcc}"
 CXX="${CXX:-g++}"
 iterations="${FIXBOOK_TEST_ITERATIONS:-1000}"
 vg_iterations="${FIXBOOK_VALGRIND_ITERATIONS:-25}"
+vg_reload_cycles="${FIXBOOK_VALGRIND_RELOAD_CYCLES:-6}"
 warnings=(-Wall -Wextra -Werror)
 
 passed=0
@@ -130,8 +134,12 @@ valgrind_opts=(--error-exitcode=1 --leak-check=full
 valgrind_tests() {
     ensure_valgrind
     local rc=0
-    FIXBOOK_TEST_RELOADS=1 run_test "$vg_iterations" valgrind "${valgrind_opts[@]}" --log-file="$out/valgrind.log" \
-        "$out/test_fixbook" || rc=$?
+    # the 16 readers pause 0.5 s between queries (at most 20 each), so that they query all
+    # along the reloads without starving them (valgrind runs one thread at a time)
+    FIXBOOK_TEST_RELOADS=1 FIXBOOK_TEST_RELOAD_CYCLES="$vg_reload_cycles" \
+        FIXBOOK_TEST_RELOAD_QUERIES=20 FIXBOOK_TEST_RELOAD_PAUSE_MS=500 \
+        run_test "$vg_iterations" valgrind "${valgrind_opts[@]}" \
+        --log-file="$out/valgrind.log" "$out/test_fixbook" || rc=$?
     grep -E "ERROR SUMMARY|definitely lost|indirectly lost|possibly lost|suppressed:" \
         "$out/valgrind.log" | sed 's/^==[0-9]*== *//'
     if [ "$rc" -ne 0 ]; then
@@ -208,7 +216,7 @@ fi
 run_step "rust tests (header is current, panic guard)" rust_tests
 run_step "C tests (gcc -std=c99, shared library)" c_tests
 run_step "C++ compile of the C tests (g++ -x c++)" cxx_tests
-run_step "valgrind ($vg_iterations queries per thread)" valgrind_tests
+run_step "valgrind ($vg_iterations queries per thread, $vg_reload_cycles reloads under load)" valgrind_tests
 run_step "valgrind sees a deliberate leak" leak_canary
 run_step "sanitizers (address, undefined)" sanitizer_tests
 run_step "static link (libfixbook.a)" static_tests

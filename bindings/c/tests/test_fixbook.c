@@ -1,12 +1,18 @@
 /*
- * Tests of the fixbook C API: every function, every error path, and one engine shared by
- * 8 threads. Plain C99 that also compiles as C++ (the header must be C++-clean).
+ * Tests of the fixbook C API: every function, every error path, one engine shared by
+ * 8 threads, and 16 threads querying while another reloads good and broken pack sets.
+ * Plain C99 that also compiles as C++ (the header must be C++-clean).
  *
  * Run by bindings/c/run-tests.sh, natively, under valgrind, with sanitizers and linked
  * statically. Environment:
- *   FIXBOOK_TEST_ITERATIONS  queries per thread in the thread test (default 1000)
- *   FIXBOOK_TEST_RELOADS     reloads while the threads query (default 2)
- *   FIXBOOK_TEST_VERSION     the expected fixbook_version() (optional)
+ *   FIXBOOK_TEST_ITERATIONS      queries per thread in the thread test (default 1000)
+ *   FIXBOOK_TEST_RELOADS         reloads while those threads query (default 2)
+ *   FIXBOOK_TEST_RELOAD_CYCLES   reloads, alternately broken and good, while 16 other
+ *                                threads query (default 100)
+ *   FIXBOOK_TEST_RELOAD_QUERIES  queries per thread then (default 0: until the reloads end)
+ *   FIXBOOK_TEST_RELOAD_PAUSE_MS pause after each of those queries (default 10 ms)
+ *   FIXBOOK_TEST_DEADLINE        seconds those 17 threads have to finish (default 600)
+ *   FIXBOOK_TEST_VERSION         the expected fixbook_version() (optional)
  * The test sets FIXBOOK_PACK_PATH and XDG_DATA_HOME itself, to folders it creates.
  */
 #ifndef _GNU_SOURCE
@@ -685,6 +691,381 @@ static void test_threads(void) {
     }
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* Reloads under load: 16 threads query while another thread reloads, alternating broken and */
+/* good pack sets, and the good ones alternate between two sets that answer differently.     */
+/* Every answer must be one of the two sets' answers as a whole; a broken reload must fail   */
+/* with its error and keep the set; nothing may hang, crash or fail.                          */
+/* ---------------------------------------------------------------------------------------- */
+
+enum { N_READERS = 16, N_SETS = 2, N_PROBES = 2, N_BREAKAGES = 5 };
+
+static const char *const PROBES[N_PROBES] = {
+    "consistency probe failed",
+    "{\"text\": \"consistency probe failed\", "
+    "\"facts\": {\"one.flag\": true, \"two.flag\": true}}",
+};
+
+/* Writes pack `name` ("one" or "two") of good set `set` (0: set A, version 1.0.0, checks
+ * `fact(..)`; 1: set B, version 2.0.0, checks `!fact(..)`), with a manifest `format`, a
+ * signature `pattern` and the fact the check reads (`name` when NULL). */
+static void write_probe(const char *name, int set, int format, const char *pattern,
+                        const char *check_fact) {
+    char rel[64], text[2048];
+    snprintf(rel, sizeof rel, "load/%s/pack.toml", name);
+    snprintf(text, sizeof text,
+             "format = %d\n"
+             "id = \"probe-%s\"\n"
+             "name = \"Probe %s\"\n"
+             "version = \"%s\"\n"
+             "\n"
+             "[facts.\"%s.flag\"]\n"
+             "type = \"bool\"\n"
+             "question = \"Is the %s flag set?\"\n"
+             "\n"
+             "[[entries]]\n"
+             "id = \"probe\"\n"
+             "title = \"Consistency probe %s, set %s\"\n"
+             "signatures = [{ id = \"probe\", pattern = '%s' }]\n"
+             "\n"
+             "  [[entries.causes]]\n"
+             "  id = \"flag\"\n"
+             "  title = \"The flag decides\"\n"
+             "  check = '%sfact(\"%s.flag\")'\n",
+             format, name, name, set == 0 ? "1.0.0" : "2.0.0", name, name, name,
+             set == 0 ? "A" : "B", pattern, set == 0 ? "" : "!",
+             check_fact != NULL ? check_fact : name);
+    write_file(rel, text);
+}
+
+static void write_good_set(int set) {
+    write_probe("one", set, 1, "consistency probe", NULL);
+    write_probe("two", set, 1, "consistency probe", NULL);
+}
+
+/* Breaks the current good set `set` in one of N_BREAKAGES ways; returns the error code the
+ * reload must fail with. */
+static int break_set(int set, int how) {
+    char path[512];
+    switch (how) {
+    case 0: /* a TOML syntax error */
+        write_file("load/one/pack.toml", BROKEN_PACK);
+        return FIXBOOK_ERR_PACK;
+    case 1: /* a regex that does not compile */
+        write_probe("two", set, 1, "(unclosed", NULL);
+        return FIXBOOK_ERR_PACK;
+    case 2: /* pack.toml gone (deleted, or an editor's save half done) */
+        path_in_tmp(path, sizeof path, "load/one/pack.toml");
+        if (remove(path) != 0) {
+            perror(path);
+            exit(2);
+        }
+        return FIXBOOK_ERR_IO;
+    case 3: /* a check reading a fact the pack does not declare */
+        write_probe("two", set, 1, "consistency probe", "nope");
+        return FIXBOOK_ERR_PACK;
+    default: /* a pack format this engine does not read */
+        write_probe("one", set, 99, "consistency probe", NULL);
+        return FIXBOOK_ERR_PACK;
+    }
+}
+
+typedef struct {
+    pthread_mutex_t lock;
+    pthread_cond_t done;
+    int stop;     /* the reloads are over: readers finish */
+    int finished; /* threads that have finished */
+} Shared;
+
+static int stopped(Shared *s) {
+    int stop;
+    pthread_mutex_lock(&s->lock);
+    stop = s->stop;
+    pthread_mutex_unlock(&s->lock);
+    return stop;
+}
+
+static void finish(Shared *s, int stop) {
+    pthread_mutex_lock(&s->lock);
+    if (stop) {
+        s->stop = 1;
+    }
+    s->finished++;
+    pthread_cond_signal(&s->done);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void pause_ms(long ms) {
+    struct timespec ts;
+    ts.tv_sec = ms / 1000;
+    ts.tv_nsec = (ms % 1000) * 1000000L;
+    nanosleep(&ts, NULL);
+}
+
+typedef struct {
+    FixbookEngine *engine;
+    Shared *shared;
+    char *(*expected)[N_PROBES]; /* [N_SETS][N_PROBES] */
+    long max_queries;            /* 0: until the reloads are over */
+    long pause_ms;               /* between two queries */
+    int index;
+    long answers[N_SETS];
+    long mixed;
+    long errors;
+    long internal;
+} Reader;
+
+static void *reader_thread(void *p) {
+    Reader *a = (Reader *)p;
+    long i = 0;
+    do {
+        int q = (int)((i + a->index) % N_PROBES);
+        FixbookError *err = NULL;
+        char *json = ask(a->engine, PROBES[q], &err);
+        if (json == NULL || err != NULL) {
+            a->errors++;
+            if (fixbook_error_code(err) == FIXBOOK_ERR_INTERNAL) {
+                a->internal++;
+            }
+        } else if (strcmp(json, a->expected[0][q]) == 0) {
+            a->answers[0]++;
+        } else if (strcmp(json, a->expected[1][q]) == 0) {
+            a->answers[1]++;
+        } else if (a->mixed++ == 0) {
+            fprintf(stderr, "reader %d: an answer from neither set: %.600s\n", a->index, json);
+        }
+        fixbook_string_free(json);
+        fixbook_error_free(err);
+        i++;
+        pause_ms(a->pause_ms); /* leave the reloading thread its share of the cores */
+    } while ((a->max_queries == 0 || i < a->max_queries) && !stopped(a->shared));
+    finish(a->shared, 0);
+    return NULL;
+}
+
+typedef struct {
+    FixbookEngine *engine;
+    Shared *shared;
+    char *(*expected)[N_PROBES];
+    int cycles;
+    int current; /* the good set loaded now */
+    int good_ok, good_failed;
+    int broken_refused, broken_accepted, wrong_code;
+    int kept, not_kept;
+} Reloader;
+
+static void *reloader_thread(void *p) {
+    Reloader *r = (Reloader *)p;
+    int i;
+    for (i = 0; i < r->cycles; i++) {
+        FixbookError *err = NULL;
+        int rc;
+        if (i % 2 == 0) {
+            int want = break_set(r->current, (i / 2) % N_BREAKAGES);
+            char *json;
+            rc = fixbook_engine_reload(r->engine, &err);
+            if (rc == FIXBOOK_OK) {
+                r->broken_accepted++;
+                fprintf(stderr, "reload %d: breakage %d was accepted\n", i, (i / 2) % N_BREAKAGES);
+            } else {
+                r->broken_refused++;
+                if (rc != want || fixbook_error_code(err) != want) {
+                    r->wrong_code++;
+                    fprintf(stderr, "reload %d: expected error %d, got %d: %.300s\n", i, want, rc,
+                            fixbook_error_message(err));
+                }
+            }
+            fixbook_error_free(err);
+            /* the set loaded before the broken reload still answers */
+            json = fixbook_search_json(r->engine, PROBES[0], 5, NULL);
+            if (json != NULL && strcmp(json, r->expected[r->current][0]) == 0) {
+                r->kept++;
+            } else {
+                r->not_kept++;
+            }
+            fixbook_string_free(json);
+            write_good_set(r->current);
+        } else {
+            r->current = 1 - r->current;
+            write_good_set(r->current);
+            rc = fixbook_engine_reload(r->engine, &err);
+            if (rc == FIXBOOK_OK) {
+                r->good_ok++;
+            } else {
+                r->good_failed++;
+                fprintf(stderr, "reload %d: a good set failed: %.300s\n", i,
+                        fixbook_error_message(err));
+            }
+            fixbook_error_free(err);
+        }
+    }
+    finish(r->shared, 1);
+    return NULL;
+}
+
+static long env_long(const char *name, long fallback) {
+    const char *v = getenv(name);
+    long n = v != NULL ? atol(v) : -1;
+    return n >= 0 && v != NULL && v[0] != '\0' ? n : fallback;
+}
+
+static void test_reload_under_load(void) {
+    int cycles = (int)env_long("FIXBOOK_TEST_RELOAD_CYCLES", 100);
+    long max_queries = env_long("FIXBOOK_TEST_RELOAD_QUERIES", 0);
+    long pause = env_long("FIXBOOK_TEST_RELOAD_PAUSE_MS", 10);
+    long deadline_s = env_long("FIXBOOK_TEST_DEADLINE", 600);
+    char one[512], two[512];
+    const char *dirs[2];
+    char *expected[N_SETS][N_PROBES];
+    FixbookError *err = NULL;
+    FixbookEngine *engine;
+    Shared shared;
+    Reader readers[N_READERS];
+    Reloader reloader;
+    pthread_t reader_ids[N_READERS], reloader_id;
+    int started = 0, reloader_started, set, q, t, timed_out = 0;
+    long answers[N_SETS] = {0, 0}, mixed = 0, errors = 0, internal = 0;
+    struct timespec deadline;
+
+    make_dir("load");
+    make_dir("load/one");
+    make_dir("load/two");
+    path_in_tmp(one, sizeof one, "load/one");
+    path_in_tmp(two, sizeof two, "load/two");
+    dirs[0] = one;
+    dirs[1] = two;
+
+    /* the answers of each good set, from the same engine */
+    write_good_set(0);
+    engine = fixbook_engine_new(dirs, 2, &err);
+    NO_ERROR(err);
+    CHECK(engine != NULL);
+    if (engine == NULL) {
+        return;
+    }
+    for (set = 0; set < N_SETS; set++) {
+        if (set > 0) {
+            write_good_set(set);
+            CHECK(fixbook_engine_reload(engine, &err) == FIXBOOK_OK);
+            NO_ERROR(err);
+        }
+        for (q = 0; q < N_PROBES; q++) {
+            expected[set][q] = ask(engine, PROBES[q], &err);
+            NO_ERROR(err);
+            CHECK(expected[set][q] != NULL);
+            if (expected[set][q] == NULL) {
+                exit(1);
+            }
+        }
+    }
+    /* the sets differ in every answer, and in every pack of it */
+    for (q = 0; q < N_PROBES; q++) {
+        CHECK(strcmp(expected[0][q], expected[1][q]) != 0);
+    }
+    CHECK(contains(expected[0][0], "Consistency probe one, set A") &&
+          contains(expected[0][0], "Consistency probe two, set A") &&
+          !contains(expected[0][0], "set B"));
+    CHECK(contains(expected[1][0], "Consistency probe one, set B") &&
+          contains(expected[1][0], "Consistency probe two, set B") &&
+          !contains(expected[1][0], "set A"));
+    CHECK(contains(expected[0][1], "\"verdict\":\"confirmed\"") &&
+          !contains(expected[0][1], "\"verdict\":\"ruled_out\""));
+    CHECK(contains(expected[1][1], "\"verdict\":\"ruled_out\"") &&
+          !contains(expected[1][1], "\"verdict\":\"confirmed\""));
+    write_good_set(0);
+    CHECK(fixbook_engine_reload(engine, &err) == FIXBOOK_OK);
+    NO_ERROR(err);
+
+    pthread_mutex_init(&shared.lock, NULL);
+    pthread_cond_init(&shared.done, NULL);
+    shared.stop = 0;
+    shared.finished = 0;
+    memset(&reloader, 0, sizeof reloader);
+    reloader.engine = engine;
+    reloader.shared = &shared;
+    reloader.expected = expected;
+    reloader.cycles = cycles;
+    reloader.current = 0;
+    for (t = 0; t < N_READERS; t++) {
+        memset(&readers[t], 0, sizeof readers[t]);
+        readers[t].engine = engine;
+        readers[t].shared = &shared;
+        readers[t].expected = expected;
+        readers[t].max_queries = max_queries;
+        readers[t].pause_ms = pause;
+        readers[t].index = t;
+        if (pthread_create(&reader_ids[t], NULL, reader_thread, &readers[t]) != 0) {
+            break;
+        }
+        started++;
+    }
+    CHECK(started == N_READERS);
+    reloader_started = pthread_create(&reloader_id, NULL, reloader_thread, &reloader) == 0;
+    CHECK(reloader_started);
+    if (!reloader_started) {
+        finish(&shared, 1); /* the readers stop */
+    }
+
+    /* no deadlock: every thread finishes before the deadline */
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += (time_t)deadline_s;
+    pthread_mutex_lock(&shared.lock);
+    while (shared.finished < started + 1 && !timed_out) {
+        timed_out = pthread_cond_timedwait(&shared.done, &shared.lock, &deadline) != 0 &&
+                    shared.finished < started + 1;
+    }
+    pthread_mutex_unlock(&shared.lock);
+    if (timed_out) {
+        fprintf(stderr,
+                "FAIL test_fixbook.c: reload under load: only %d of %d threads finished within "
+                "%ld s (a deadlock?)\n",
+                shared.finished, started + 1, deadline_s);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(1);
+    }
+    for (t = 0; t < started; t++) {
+        pthread_join(reader_ids[t], NULL);
+        for (set = 0; set < N_SETS; set++) {
+            answers[set] += readers[t].answers[set];
+        }
+        mixed += readers[t].mixed;
+        errors += readers[t].errors;
+        internal += readers[t].internal;
+    }
+    if (reloader_started) {
+        pthread_join(reloader_id, NULL);
+    }
+    printf("reload under load: %d readers, %ld answers (set A %ld, set B %ld), %ld from neither, "
+           "%ld errors (%ld internal); %d reloads: %d good ok, %d good failed, %d broken refused "
+           "(%d with an unexpected code), %d broken accepted; after a broken reload the set "
+           "answered %d times, another %d times\n",
+           started, answers[0] + answers[1] + mixed + errors, answers[0], answers[1], mixed,
+           errors, internal, cycles, reloader.good_ok, reloader.good_failed,
+           reloader.broken_refused, reloader.wrong_code, reloader.broken_accepted, reloader.kept,
+           reloader.not_kept);
+    CHECK(mixed == 0);
+    CHECK(errors == 0);
+    CHECK(internal == 0);
+    CHECK(answers[0] + answers[1] >= N_READERS);
+    CHECK(reloader.good_ok == cycles / 2 && reloader.good_failed == 0);
+    CHECK(reloader.broken_refused == (cycles + 1) / 2 && reloader.broken_accepted == 0);
+    CHECK(reloader.wrong_code == 0);
+    CHECK(reloader.kept == (cycles + 1) / 2 && reloader.not_kept == 0);
+    if (max_queries == 0 && cycles >= 20) {
+        /* queries ran all along the reloads: both sets answered */
+        CHECK(answers[0] > 0 && answers[1] > 0);
+    }
+    pthread_cond_destroy(&shared.done);
+    pthread_mutex_destroy(&shared.lock);
+    for (set = 0; set < N_SETS; set++) {
+        for (q = 0; q < N_PROBES; q++) {
+            fixbook_string_free(expected[set][q]);
+        }
+    }
+    fixbook_engine_free(engine);
+}
+
 int main(void) {
     char pack_path[1200], xdg[600], good[512], broken[512];
 
@@ -717,6 +1098,7 @@ int main(void) {
         section("default engine", test_default_engine);
         section("threads", test_threads);
     }
+    section("reload under load", test_reload_under_load);
     fixbook_engine_free(g_default);
 
     remove_tree(g_tmp);

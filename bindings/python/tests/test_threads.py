@@ -1,4 +1,4 @@
-"""One engine shared by threads: same answers as one thread; reload while querying."""
+"""One engine shared by threads: same answers as one thread; reloads while querying."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pytest
 from helpers import REPO, SESSION_TEXT, minimal_pack
 
 import fixbook
@@ -99,6 +100,181 @@ def test_reload_while_other_threads_query(write_pack) -> None:
     assert seen <= {f"Title {i}" for i in range(RELOADS + 1)}
     assert len(seen) > 1
     assert engine.search("upstream timed out")[0].title == f"Title {RELOADS}"
+
+
+# Reloads under load: 16 threads query while this one reloads RELOAD_CYCLES times, every
+# other reload breaking the packs and the others switching between two good sets that answer
+# differently (each pack's version, entry title and cause verdict). Every answer must be one
+# set's answer as a whole; a broken reload must raise and keep the loaded set.
+
+READERS = 16
+RELOAD_CYCLES = 100
+
+PROBE_PACK = """\
+format = {format}
+id = "probe-{name}"
+name = "Probe {name}"
+version = "{version}"
+
+[facts."{name}.flag"]
+type = "bool"
+question = "Is the {name} flag set?"
+
+[[entries]]
+id = "probe"
+title = "Consistency probe {name}, set {label}"
+signatures = [{{ id = "probe", pattern = '{pattern}' }}]
+
+  [[entries.causes]]
+  id = "flag"
+  title = "The flag decides"
+  check = '{negate}fact("{check_fact}.flag")'
+"""
+
+PROBE_TEXT = "consistency probe failed"
+PROBE_FACTS = {"one.flag": True, "two.flag": True}
+VERSIONS = ["1.0.0", "2.0.0"]
+
+
+def probe_pack(
+    name: str,
+    good_set: int,
+    *,
+    format: int = 1,  # noqa: A002 - the manifest key
+    pattern: str = "consistency probe",
+    check_fact: str | None = None,
+) -> str:
+    """Pack `name` of good set 0 (set A: checks `fact(..)`) or 1 (set B: `!fact(..)`)."""
+    return PROBE_PACK.format(
+        format=format,
+        name=name,
+        version=VERSIONS[good_set],
+        label="AB"[good_set],
+        pattern=pattern,
+        negate="!" if good_set else "",
+        check_fact=check_fact or name,
+    )
+
+
+def probe(engine: fixbook.Engine, q: int) -> str:
+    facts = PROBE_FACTS if q else None
+    return engine.diagnose(PROBE_TEXT, facts, limit=5).to_json()
+
+
+def test_sixteen_readers_and_a_hundred_reloads_see_one_consistent_set(tmp_path: Path) -> None:
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.mkdir()
+    two.mkdir()
+
+    def write_good(good_set: int) -> None:
+        (one / "pack.toml").write_text(probe_pack("one", good_set))
+        (two / "pack.toml").write_text(probe_pack("two", good_set))
+
+    def break_packs(good_set: int, how: int) -> str:
+        """Breaks the loaded good set; returns the kind of error the reload must report."""
+        if how == 0:
+            (one / "pack.toml").write_text('format = 1\nid = "broken"\nname = "Broken\n')
+            return "toml-syntax"
+        if how == 1:
+            (two / "pack.toml").write_text(probe_pack("two", good_set, pattern="(unclosed"))
+            return "bad-regex"
+        if how == 2:  # pack.toml gone: deleted, or an editor's save half done
+            (one / "pack.toml").unlink()
+            return "io"
+        if how == 3:
+            (two / "pack.toml").write_text(probe_pack("two", good_set, check_fact="nope"))
+            return "undeclared-fact"
+        (one / "pack.toml").write_text(probe_pack("one", good_set, format=99))
+        return "unsupported-format"
+
+    # the answers of each good set, from the same engine
+    write_good(0)
+    engine = fixbook.Engine([one, two], builtin=False, pack_path=False)
+    expected: list[list[str]] = []
+    for good_set in (0, 1):
+        write_good(good_set)
+        engine.reload()
+        expected.append([probe(engine, q) for q in (0, 1)])
+    for q in (0, 1):
+        assert expected[0][q] != expected[1][q]
+    for good_set, label in ((0, "A"), (1, "B")):
+        titles = [m.title for m in fixbook.Diagnosis.from_json(expected[good_set][0]).matches]
+        assert sorted(titles) == [f"Consistency probe {n}, set {label}" for n in ("one", "two")]
+        verdicts = {
+            c.verdict
+            for m in fixbook.Diagnosis.from_json(expected[good_set][1]).matches
+            for c in m.causes
+        }
+        assert verdicts == {"confirmed" if good_set == 0 else "ruled_out"}
+    write_good(0)
+    engine.reload()
+
+    stop = threading.Event()
+    counts = [[0, 0] for _ in range(READERS)]  # answers from set A, set B, per reader
+    neither: list[str] = []
+    errors: list[BaseException] = []
+
+    def read(index: int) -> None:
+        i = index
+        try:
+            while True:
+                q = i % 2
+                answer = probe(engine, q)
+                if answer == expected[0][q]:
+                    counts[index][0] += 1
+                elif answer == expected[1][q]:
+                    counts[index][1] += 1
+                else:
+                    neither.append(answer)
+                i += 1
+                if stop.is_set():
+                    break
+                time.sleep(0.02)  # leave the reloading thread its share of the cores
+        except BaseException as e:  # noqa: BLE001 - a panic is a BaseException; reported below
+            errors.append(e)
+
+    readers = [threading.Thread(target=read, args=(i,), daemon=True) for i in range(READERS)]
+    for t in readers:
+        t.start()
+    current = 0
+    refused: list[str] = []
+    start = time.perf_counter()
+    try:
+        for i in range(RELOAD_CYCLES):
+            if i % 2 == 0:
+                kind = break_packs(current, (i // 2) % 5)
+                with pytest.raises(fixbook.PackError) as info:
+                    engine.reload()
+                kinds = {d.kind for d in info.value.errors}
+                assert kind in kinds, (i, kind, str(info.value))
+                refused.append(kind)
+                # the loaded set is kept, and answers
+                assert [p.version for p in engine.packs] == [VERSIONS[current]] * 2, i
+                assert probe(engine, 0) == expected[current][0], i
+                write_good(current)
+            else:
+                current = 1 - current
+                write_good(current)
+                engine.reload()
+                assert [p.version for p in engine.packs] == [VERSIONS[current]] * 2, i
+    finally:
+        stop.set()
+        deadline = time.monotonic() + 60
+        for t in readers:
+            t.join(max(0.0, deadline - time.monotonic()))
+    elapsed = time.perf_counter() - start
+    assert not any(t.is_alive() for t in readers), "every reader ends: no deadlock"
+    assert not errors, errors
+    assert not neither, neither[0]
+    per_set = [sum(c[s] for c in counts) for s in (0, 1)]
+    assert all(sum(c) > 0 for c in counts), counts
+    # queries ran all along the reloads: both sets answered
+    assert per_set[0] > 0 and per_set[1] > 0, per_set
+    assert len(refused) == RELOAD_CYCLES // 2
+    print(
+        f"{READERS} readers, {sum(per_set)} answers (set A {per_set[0]}, set B {per_set[1]}), "
+        f"{RELOAD_CYCLES} reloads ({len(refused)} refused) in {elapsed:.1f} s"
+    )
 
 
 def test_gil_is_released_while_the_engine_works(engine: fixbook.Engine) -> None:
