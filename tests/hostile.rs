@@ -620,6 +620,62 @@ fn a_pack_asking_for_limits_of_zero_gets_the_strictest_not_none() {
     assert!(grown < 256 << 20, "peak memory grew by {} MB", grown >> 20);
 }
 
+/// F12 (open): `split` and `to_chars` build their whole array (one string or character of
+/// tens of bytes per character of input) before the engine's array size check refuses it.
+#[test]
+#[ignore = "bug: split(\"\") / to_chars() build ~60 bytes per character before the array size check (up to ~520 MB and 2-4 s per call at the ceiling of 10 MiB strings)"]
+fn splitting_a_string_cannot_allocate_past_the_array_size_limit() {
+    if !alone("splitting_a_string_cannot_allocate_past_the_array_size_limit") {
+        return;
+    }
+    let before = peak_rss().unwrap_or(0);
+    let dir = tempdir("split");
+    let mut entries = String::from(
+        "[[entries]]\nid = \"e\"\ntitle = \"E\"\n[[entries.signatures]]\nid = \"s\"\npattern = 'hostile split test'\n",
+    );
+    for (i, call) in [
+        r#"s.split("")"#,
+        r#"s.split_rev("")"#,
+        r#"s.split("x")"#,
+        "s.to_chars()",
+    ]
+    .iter()
+    .enumerate()
+    {
+        entries.push_str(&format!(
+            "[[entries.causes]]\nid = \"c{i}\"\ntitle = \"C\"\ncheck = 'let s = \"x\"; while s.len() < 8000000 {{ s += s; }} {call}; true'\n"
+        ));
+    }
+    // the most the default ceiling allows
+    write_pack(
+        &dir,
+        "hostile-split",
+        "[limits]\nmax_string_size = 10485760\n",
+        &entries,
+    );
+    let engine = Arc::new(load_beside_good(dir));
+    let e = engine.clone();
+    let t = Instant::now();
+    let d = within(BUDGET, "split query", move || {
+        e.search("hostile split test", 3)
+    });
+    let elapsed = t.elapsed();
+    let m = d
+        .matches
+        .iter()
+        .find(|m| m.id == "hostile-split/e")
+        .unwrap();
+    for c in &m.causes {
+        assert_eq!(c.verdict, Verdict::Error, "{}: {:?}", c.id, c.error);
+    }
+    let grown = peak_rss().unwrap_or(0).saturating_sub(before);
+    assert!(
+        grown < 256 << 20 && elapsed < Duration::from_secs(2),
+        "four checks raised peak memory by {} MB and took {elapsed:?}",
+        grown >> 20
+    );
+}
+
 #[test]
 fn a_compile_error_at_a_multibyte_character_is_located_not_a_panic() {
     let errors = assert_refused("multibyte", "script-compile");
