@@ -31,6 +31,8 @@ fn fixbook() -> Command {
     c.env("FIXBOOK_PACK_PATH", "")
         .env("HOME", &home)
         .env("XDG_DATA_HOME", home.join("data"))
+        .env_remove("XDG_CACHE_HOME")
+        .env_remove("FIXBOOK_CACHE_DIR")
         .env_remove("NO_COLOR")
         .current_dir(root());
     c
@@ -434,4 +436,41 @@ fn new_scaffolds_a_pack_that_passes_lint_and_test() {
         Some(2),
         "refuses to overwrite"
     );
+}
+
+#[test]
+fn the_index_cache_is_reused_and_changes_no_answer() {
+    let cache = tmp("cache");
+    let q = ["--json", "search", "Session token not found"];
+    let cached = || {
+        fixbook()
+            .env("FIXBOOK_CACHE_DIR", &cache)
+            .args(q)
+            .output()
+            .unwrap()
+    };
+    let cold = cached();
+    assert!(cold.status.success());
+    let stored: Vec<String> = std::fs::read_dir(&cache)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert!(stored[0].starts_with("index-"), "{stored:?}");
+    let warm = cached();
+    let off = fixbook().arg("--no-cache").args(q).output().unwrap();
+    assert_eq!(json(&cold), json(&warm));
+    assert_eq!(json(&warm), json(&off));
+    assert!(!json(&off)["matches"].as_array().unwrap().is_empty());
+    // a cache folder that cannot be made is no error: the index is built in memory
+    let blocked = cache.join("a-file");
+    std::fs::write(&blocked, "x").unwrap();
+    let o = fixbook()
+        .env("FIXBOOK_CACHE_DIR", blocked.join("sub"))
+        .args(q)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(json(&o), json(&off));
 }

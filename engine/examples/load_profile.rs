@@ -61,7 +61,7 @@ fn main() {
         t.elapsed().as_secs_f64() * 1e3
     );
     let t = Instant::now();
-    let set = PackSet::build(packs, Vec::new()).expect("set builds");
+    let set = PackSet::build(packs, Vec::new(), None).expect("set builds");
     println!(
         "signature set + index: {:.1} ms ({} signatures)",
         t.elapsed().as_secs_f64() * 1e3,

@@ -1,8 +1,9 @@
 //! Measures an engine on a pack set: load time, then `search` and `diagnose` latency
 //! percentiles over a file of queries (one per line).
 //!
-//! Run: `cargo run --release -p fixbook --example measure -- --queries Q.txt PACK_DIR...`
-//! (no PACK_DIR: the embedded packs). Peak memory: wrap in `/usr/bin/time -v`.
+//! Run: `cargo run --release -p fixbook --example measure -- --queries Q.txt [--cache DIR]
+//! PACK_DIR...` (no PACK_DIR: the embedded packs; `--cache`: keep the text index in DIR, run
+//! twice for a warm start). Memory is read from /proc (Linux).
 
 use std::time::{Duration, Instant};
 
@@ -16,28 +17,39 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[i.min(sorted.len() - 1)]
 }
 
+/// Resident and peak resident memory of this process in MiB, from /proc (Linux).
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kib = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line.split_whitespace().nth(1)?.parse().ok()
+    };
+    Some((kib("VmRSS:")? >> 10, kib("VmHWM:")? >> 10))
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut dirs = Vec::new();
     let mut queries_file = None;
+    let mut cache = None;
     while let Some(a) = args.next() {
         if a == "--queries" {
             queries_file = args.next();
+        } else if a == "--cache" {
+            cache = args.next().map(std::path::PathBuf::from);
         } else {
             dirs.push(a);
         }
     }
     let t = Instant::now();
-    let engine = if dirs.is_empty() {
-        Engine::embedded()?
-    } else {
-        Engine::builder()
-            .builtin(false)
-            .pack_dirs(dirs)
-            .strict(true)
-            .build()?
-    };
+    let engine = Engine::builder()
+        .builtin(dirs.is_empty())
+        .pack_dirs(dirs)
+        .strict(true)
+        .index_cache(cache)
+        .build()?;
     let load = t.elapsed();
+    let after_load = memory();
     let queries: Vec<String> = match queries_file {
         Some(f) => std::fs::read_to_string(f)?
             .lines()
@@ -65,6 +77,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     diagnose.sort();
     println!("entries: {}", engine.entry_count());
     println!("load: {:.1} ms", load.as_secs_f64() * 1e3);
+    if let (Some((rss, peak)), Some((end_rss, end_peak))) = (after_load, memory()) {
+        println!(
+            "memory: {rss} MiB after load (peak {peak} MiB), {end_rss} MiB after the queries (peak {end_peak} MiB)"
+        );
+    }
     println!(
         "search: p50 {:.1} µs, p99 {:.1} µs ({} calls, {:.0}% matched)",
         percentile(&search, 0.5).as_secs_f64() * 1e6,

@@ -115,6 +115,22 @@ impl EngineBuilder {
         self
     }
 
+    /// Time the checks of one query may take together (default 250 ms): once it is spent,
+    /// the checks of the remaining candidates are not run and get an `error` verdict. The
+    /// checks of one candidate run together, each bounded by its script limits.
+    pub fn max_check_time(mut self, time: std::time::Duration) -> Self {
+        self.query.max_check_time = time;
+        self
+    }
+
+    /// Keeps the text index in `dir` between starts, keyed by the packs' content, so that the
+    /// next start with the same packs skips indexing (see [`crate::index::cache`]). Off by
+    /// default; [`crate::index::cache::default_dir`] gives the conventional folder.
+    pub fn index_cache(mut self, dir: Option<PathBuf>) -> Self {
+        self.load.index_cache = dir;
+        self
+    }
+
     /// Loads the packs and builds the engine.
     pub fn build(self) -> Result<Engine> {
         let set = self.load_set(None)?;

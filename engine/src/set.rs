@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{PackError, PackErrorKind};
-use crate::index::{IndexDoc, TextIndex};
+use crate::index::{CacheUse, IndexDoc, TextIndex};
 use crate::matcher::SignatureSet;
 use crate::pack::{load_pack, Entry, LoadOptions, Pack, PackSource};
 
@@ -32,6 +32,8 @@ pub struct PackSet {
     pub by_id: HashMap<String, usize>,
     /// Problems with packs that were skipped (lenient mode).
     pub skipped: Vec<PackError>,
+    /// How the index cache was used, when one was configured.
+    pub cache_use: Option<CacheUse>,
 }
 
 impl PackSet {
@@ -95,15 +97,20 @@ impl PackSet {
         if !errors.is_empty() {
             return Err(errors);
         }
-        PackSet::build(packs, skipped).map_err(|e| vec![e])
+        PackSet::build(packs, skipped, opts.index_cache.as_deref()).map_err(|e| vec![e])
     }
 
-    /// Builds the search structures over loaded packs.
-    pub fn build(packs: Vec<Arc<Pack>>, skipped: Vec<PackError>) -> Result<PackSet, PackError> {
+    /// Builds the search structures over loaded packs; with `index_cache`, the text index is
+    /// opened from (or stored in) that folder.
+    pub fn build(
+        packs: Vec<Arc<Pack>>,
+        skipped: Vec<PackError>,
+        index_cache: Option<&std::path::Path>,
+    ) -> Result<PackSet, PackError> {
         let mut entries = Vec::new();
         let mut by_id = HashMap::new();
         let mut signature_owner = Vec::new();
-        let mut regexes = Vec::new();
+        let mut patterns = Vec::new();
         let mut docs = Vec::new();
         for (pi, pack) in packs.iter().enumerate() {
             for (ei, entry) in pack.entries.iter().enumerate() {
@@ -112,7 +119,7 @@ impl PackSet {
                 by_id.insert(entry.id.clone(), global);
                 for (si, sig) in entry.signatures.iter().enumerate() {
                     signature_owner.push((global, si));
-                    regexes.push(sig.regex.clone());
+                    patterns.push(sig.regex.clone());
                 }
                 docs.push(index_doc(global, entry));
             }
@@ -128,9 +135,19 @@ impl PackSet {
             source_line: None,
             length: 0,
         };
-        let signatures = SignatureSet::new(regexes).map_err(fail)?;
-        let index = TextIndex::build(&docs, BACKGROUND)
-            .map_err(|e| fail(format!("full-text index: {e}")))?;
+        let signatures = SignatureSet::new(patterns).map_err(fail)?;
+        let (index, cache_use) = match index_cache {
+            Some(dir) => {
+                let (index, used) = TextIndex::build_cached(&docs, BACKGROUND, dir)
+                    .map_err(|e| fail(format!("full-text index: {e}")))?;
+                (index, Some(used))
+            }
+            None => (
+                TextIndex::build(&docs, BACKGROUND)
+                    .map_err(|e| fail(format!("full-text index: {e}")))?,
+                None,
+            ),
+        };
         Ok(PackSet {
             packs,
             entries,
@@ -139,6 +156,7 @@ impl PackSet {
             index,
             by_id,
             skipped,
+            cache_use,
         })
     }
 }

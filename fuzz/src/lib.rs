@@ -189,7 +189,9 @@ fn exercise_pack(pack: &Pack) {
         }
     }
     for x in &pack.extractors {
-        let _ = x.regex.captures(&sample);
+        for m in x.regex.captures_all(&sample) {
+            assert!(m.start <= m.end && m.end <= sample.len());
+        }
     }
     let facts = [Facts::new(), sample_facts(pack)];
     for e in &pack.entries {

@@ -63,6 +63,11 @@ struct Global {
     /// Fail when any pack has an error, instead of skipping it.
     #[arg(long, global = true)]
     strict: bool,
+    /// Do not keep the text index on disk between runs. By default it is kept in
+    /// $FIXBOOK_CACHE_DIR, else $XDG_CACHE_HOME/fixbook, else ~/.cache/fixbook (an empty
+    /// FIXBOOK_CACHE_DIR turns it off too).
+    #[arg(long, global = true)]
+    no_cache: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     color: String,
@@ -177,12 +182,19 @@ fn main() -> ExitCode {
 
 type CliResult = Result<u8, (u8, String)>;
 
-fn build_engine(g: &Global) -> Result<Engine, (u8, String)> {
+/// Loads the engine for one command. It lives until the process exits: leaking it skips
+/// freeing every pack structure one by one at exit, which costs more than a whole search.
+fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
     let engine = Engine::builder()
         .builtin(!g.no_builtin)
         .pack_path_from_env()
         .pack_dirs(g.packs.iter().cloned())
         .strict(g.strict)
+        .index_cache(if g.no_cache {
+            None
+        } else {
+            fixbook::index::cache::default_dir()
+        })
         .build()
         .map_err(|e| (exit::PACKS, e.to_string()))?;
     // a folder named with --packs must hold a pack: the engine reports one that is missing or
@@ -203,7 +215,7 @@ fn build_engine(g: &Global) -> Result<Engine, (u8, String)> {
     for e in skipped {
         eprintln!("fixbook: warning: skipped: {e}");
     }
-    Ok(engine)
+    Ok(Box::leak(Box::new(engine)))
 }
 
 fn read_text(arg: &str) -> Result<(String, Option<String>), (u8, String)> {
@@ -328,9 +340,9 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             let mut q = Query::new(text).limit(*limit);
             q.trace = *trace;
             q.drafts = *drafts;
-            q.facts = parse_facts(&engine, facts, facts_file.as_ref())?;
+            q.facts = parse_facts(engine, facts, facts_file.as_ref())?;
             if *interactive {
-                return interactive_loop(&engine, q, style, g.json);
+                return interactive_loop(engine, q, style, g.json);
             }
             let d = with_notes(
                 engine
@@ -363,7 +375,7 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
                 limit: *limit,
                 json: g.json,
             };
-            scan::scan(&engine, &opts, style)
+            scan::scan(engine, &opts, style)
         }
         Command::Packs => {
             let engine = build_engine(g)?;
@@ -402,7 +414,7 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             }
             let (text, _) = read_text(text)?;
             let mut q = Query::new(text).limit(50).with_trace();
-            q.facts = parse_facts(&engine, facts, None)?;
+            q.facts = parse_facts(engine, facts, None)?;
             let d = engine
                 .diagnose(&q)
                 .map_err(|e| (exit::USAGE, e.to_string()))?;

@@ -34,6 +34,10 @@ pub struct QueryLimits {
     pub max_search_bytes: usize,
     /// Default number of matches.
     pub default_limit: usize,
+    /// Time the checks of one query may take together: once it is spent, the checks of the
+    /// remaining candidates are not run and get an `error` verdict. The checks of one
+    /// candidate run together, each bounded by its own limits.
+    pub max_check_time: std::time::Duration,
 }
 
 impl Default for QueryLimits {
@@ -42,6 +46,7 @@ impl Default for QueryLimits {
             max_input_bytes: 16 << 20,
             max_search_bytes: 64 << 10,
             default_limit: 10,
+            max_check_time: std::time::Duration::from_millis(250),
         }
     }
 }
@@ -99,6 +104,11 @@ impl Scored {
     }
 }
 
+/// Words of a query used to look up candidates in the text index (the most specific ones).
+const LOOKUP_TERMS: usize = 24;
+/// Candidates taken from the text index per query.
+const TEXT_CANDIDATES: usize = 30;
+
 /// Runs a query against a pack set.
 pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diagnosis> {
     let mut notes = Vec::new();
@@ -143,11 +153,24 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
             "only the first {cut} bytes were used for word search; signatures saw all of the input"
         ));
     }
-    let terms = set.index.terms(&search_text);
-    let query_trigrams = crate::index::trigrams(&set.index.sequence(&search_text));
+    let sequence = set.index.sequence(&search_text);
+    let terms = crate::index::distinct_terms(&sequence);
+    let query_trigrams = crate::index::trigrams(&sequence);
     // each term's weight, looked up once per query
     let term_idf: Vec<f32> = terms.iter().map(|t| set.index.idf(t)).collect();
-    let text_hits = set.index.search(&terms, 30);
+    // the most specific words find the candidates (a long ticket can hold hundreds of words,
+    // and each one is a clause of the text query); all words score them in step 4
+    let text_hits = if terms.len() <= LOOKUP_TERMS {
+        set.index.search(&terms, TEXT_CANDIDATES)
+    } else {
+        let mut order: Vec<usize> = (0..terms.len()).collect();
+        order.sort_by(|&a, &b| term_idf[b].total_cmp(&term_idf[a]).then(a.cmp(&b)));
+        let lookup: Vec<String> = order[..LOOKUP_TERMS]
+            .iter()
+            .map(|&i| terms[i].clone())
+            .collect();
+        set.index.search(&lookup, TEXT_CANDIDATES)
+    };
 
     // 4. merge and score
     let allowed = |entry: &Entry, pack: &Pack| -> bool {
@@ -199,47 +222,78 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
             } else {
                 RANKING.signature
             };
-        let reason = if !allowed(entry, pack) {
-            Some(match entry.status {
-                Status::Retired => "entry is retired".to_owned(),
-                Status::Draft => "entry is a draft (drafts not asked for)".to_owned(),
-                Status::Approved => "pack filtered out by the query".to_owned(),
-            })
-        } else if c.sig_hits.is_empty() && c.score < RANKING.min_words {
-            Some(format!(
-                "no signature matched and the words are too weak: {:.2} (needs {:.2}; weight {:.2} x coverage {:.0}%, {} phrase(s))",
-                c.score,
-                RANKING.min_words,
-                c.mass,
-                c.coverage * 100.0,
-                c.phrases
-            ))
-        } else {
-            None
-        };
-        match reason {
-            Some(reason) => {
-                if q.trace {
-                    trace_rejected.push(candidate_trace(set, &c, &hits, false, reason));
+        let shown = allowed(entry, pack);
+        if shown && !(c.sig_hits.is_empty() && c.score < RANKING.min_words) {
+            scored.push(c);
+            continue;
+        }
+        // the reasons are worded only for a trace
+        if q.trace {
+            let reason = if !shown {
+                match entry.status {
+                    Status::Retired => "entry is retired".to_owned(),
+                    Status::Draft => "entry is a draft (drafts not asked for)".to_owned(),
+                    Status::Approved => "pack filtered out by the query".to_owned(),
                 }
-            }
-            None => scored.push(c),
+            } else {
+                format!(
+                    "no signature matched and the words are too weak: {:.2} (needs {:.2}; weight {:.2} x coverage {:.0}%, {} phrase(s))",
+                    c.score,
+                    RANKING.min_words,
+                    c.mass,
+                    c.coverage * 100.0,
+                    c.phrases
+                )
+            };
+            trace_rejected.push(candidate_trace(set, &c, &hits, false, reason));
         }
     }
 
-    // 5. checks and symptoms for the candidates that passed
+    // 5. checks and symptoms, best candidates first, only for those that can still reach
+    // the top `limit` (symptoms move a score by at most RANKING.symptom each), and within
+    // the query's check time
+    scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+    let deadline = std::time::Instant::now() + limits.max_check_time;
     let mut results: Vec<(Scored, Match, Vec<CheckTrace>)> = Vec::new();
+    let reach = |c: &Scored| c.score + RANKING.symptom * set.entry(c.entry).symptoms.len() as f32;
+    // no final score can be above this, so a words-only match at or above this share of it
+    // is sure to pass the relative floor of step 6
+    let sure_floor = scored.iter().map(reach).fold(0.0_f32, f32::max) * RANKING.relative_floor;
+    // final scores so far of matches sure to be shown if good enough, best first
+    let mut finals: Vec<f32> = Vec::new();
     // extractors run once per pack and query, whatever the number of candidates
     let mut extracted_by_pack: Vec<Option<BTreeMap<String, FactValue>>> =
         vec![None; set.packs.len()];
     for c in scored {
+        let reach = reach(&c);
+        if limit == 0 || finals.get(limit - 1).is_some_and(|&kth| reach <= kth) {
+            if q.trace {
+                let reason = format!(
+                    "not checked: at most {reach:.2} with every symptom, below the top {limit}"
+                );
+                trace_rejected.push(candidate_trace(set, &c, &hits, false, reason));
+            }
+            continue;
+        }
         let pack_index = set.entries[c.entry].0;
         let extracted = extracted_by_pack[pack_index]
             .get_or_insert_with(|| extracted(&set.packs[pack_index], text));
-        let (m, checks, symptom_delta) =
-            evaluate(set, &c, &hits, &caller, &input_facts, extracted, text);
+        let (m, checks, symptom_delta) = evaluate(
+            set,
+            &c,
+            &hits,
+            &caller,
+            &input_facts,
+            extracted,
+            text,
+            deadline,
+        );
         let mut c = c;
         c.score += symptom_delta;
+        if !c.sig_hits.is_empty() || c.score >= sure_floor {
+            let at = finals.partition_point(|&f| f >= c.score);
+            finals.insert(at, c.score);
+        }
         results.push((c, m, checks));
     }
     results.sort_by(|a, b| {
@@ -419,21 +473,21 @@ fn extracted(pack: &Pack, text: &str) -> BTreeMap<String, FactValue> {
         let Some(decl) = pack.facts.get(&x.fact) else {
             continue;
         };
+        // a pattern is compiled only once its literal occurs in a text
+        if !x.regex.may_match(text) {
+            continue;
+        }
+        let value_of = |m: &crate::matcher::PatternMatch| -> String {
+            let r = m.group("value").unwrap_or(m.start..m.end);
+            text[r].to_owned()
+        };
         if decl.ty == FactType::List {
             let vals: Vec<String> = match &x.value {
                 // a constant list is added once when the pattern matches
                 Some(FactValue::List(l)) if x.regex.is_match(text) => l.clone(),
                 Some(FactValue::Str(v)) if x.regex.is_match(text) => vec![v.clone()],
                 Some(_) => Vec::new(),
-                None => x
-                    .regex
-                    .captures_iter(text)
-                    .filter_map(|caps| {
-                        caps.name("value")
-                            .or_else(|| caps.get(0))
-                            .map(|m| m.as_str().to_owned())
-                    })
-                    .collect(),
+                None => x.regex.captures_all(text).iter().map(value_of).collect(),
             };
             if !vals.is_empty() {
                 let slot = from_text
@@ -452,15 +506,12 @@ fn extracted(pack: &Pack, text: &str) -> BTreeMap<String, FactValue> {
         if from_text.contains_key(&x.fact) {
             continue;
         }
-        let Some(caps) = x.regex.captures(text) else {
+        let Some(m) = x.regex.captures(text) else {
             continue;
         };
         let value = match &x.value {
             Some(v) => Ok(v.clone()),
-            None => {
-                let m = caps.name("value").or_else(|| caps.get(0));
-                decl.parse_text(m.map_or("", |m| m.as_str()))
-            }
+            None => decl.parse_text(&value_of(&m)),
         };
         if let Ok(v) = value {
             from_text.insert(x.fact.clone(), v);
@@ -489,15 +540,33 @@ fn evaluate(
     input: &Facts,
     extracted: &BTreeMap<String, FactValue>,
     text: &str,
+    deadline: std::time::Instant,
 ) -> (Match, Vec<CheckTrace>, f32) {
     let entry = set.entry(c.entry);
     let pack = set.pack_of(c.entry);
+    // the query's check time is spent between candidates, not inside one: an entry's checks
+    // run together, so one slow check does not starve the others of its entry
+    let out_of_time = std::time::Instant::now() >= deadline;
+    let run = |check: &crate::script::Check, facts: &Facts| {
+        if out_of_time {
+            crate::script::Evaluation {
+                verdict: Verdict::Error,
+                facts_read: Vec::new(),
+                missing: Vec::new(),
+                error: Some(
+                    "not run: the checks of this query used up its time (max_check_time)".into(),
+                ),
+            }
+        } else {
+            pack.scripts.evaluate(check, facts)
+        }
+    };
     let (facts, from_text) = facts_for(set, c, hits, caller, input, extracted);
     let mut checks = Vec::new();
     let mut delta = 0.0;
     let mut symptoms = Vec::new();
     for s in &entry.symptoms {
-        let ev = pack.scripts.evaluate(&s.check, &facts);
+        let ev = run(&s.check, &facts);
         match ev.verdict {
             Verdict::Confirmed => delta += RANKING.symptom,
             Verdict::RuledOut => delta -= RANKING.symptom,
@@ -519,7 +588,7 @@ fn evaluate(
     for cause in &entry.causes {
         let (verdict, read, missing, error) = match &cause.check {
             Some(check) => {
-                let ev = pack.scripts.evaluate(check, &facts);
+                let ev = run(check, &facts);
                 checks.push(CheckTrace {
                     id: format!("cause:{}", cause.id),
                     verdict: ev.verdict,

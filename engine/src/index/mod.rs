@@ -1,26 +1,33 @@
-//! Full-text lookup over entries: a tantivy index built in RAM at load.
+//! Full-text lookup over entries: a tantivy index built at load, in RAM or in the index
+//! cache ([`cache`]).
 //!
-//! This is the only module that touches `tantivy`. Two decisions shape it:
+//! This is the only module that touches `tantivy`. Three decisions shape it:
 //!
 //! * **User text is never parsed as query syntax.** Error strings are full of `:`, quotes,
 //!   brackets, `AND`, `-flag`; tantivy's query parser either fails on them or silently changes
-//!   their meaning. The query is instead built from the analyzer's terms: a boolean "should"
-//!   query of term queries, one per term and field, each with its field's boost.
+//!   their meaning. Lookup instead takes the analyzer's terms and reads their posting lists.
+//! * **Candidates are scored the way the ranking weighs words**: a term counts its
+//!   specificity (idf over the entries plus a background corpus of everyday text) times the
+//!   boost of the best field holding it. Reading posting lists directly, one lookup per
+//!   (term, field) that holds the term, costs a fraction of building a boolean query of
+//!   hundreds of boosted term queries per ticket.
 //! * **One analyzer for documents and queries**: simple tokenizer, lower-casing, a short
 //!   English stop list (plus helpdesk filler such as "hi" and "thanks"), English stemming;
 //!   compound identifiers (`ListApplicationProviders`) are indexed whole and split.
 
 use std::collections::{HashMap, HashSet};
 
-use tantivy::collector::TopDocs;
-use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::directory::RamDirectory;
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+    TokenizerManager,
 };
-use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocSet, Index, IndexReader, ReloadPolicy, TantivyDocument, Term, TERMINATED};
 
 use crate::matcher::is_variable_token;
+
+pub mod cache;
 
 const TOKENIZER: &str = "fixbook";
 
@@ -81,6 +88,12 @@ pub struct TextIndex {
     background_docs: usize,
     /// For each entry: the term trigrams of its phrases (title, signatures, keywords, aliases).
     entry_trigrams: Vec<HashSet<u64>>,
+    /// Term → bit set of the [`FIELDS`] holding it.
+    term_fields: HashMap<String, u8>,
+    /// Field positions, highest boost first.
+    fields_by_boost: Vec<usize>,
+    /// Per segment: document → entry number.
+    doc_entry: Vec<Vec<u32>>,
 }
 
 impl std::fmt::Debug for TextIndex {
@@ -139,6 +152,25 @@ pub fn expand_compounds(text: &str) -> String {
     out
 }
 
+/// Most distinct terms a query is looked up with.
+pub const MAX_QUERY_TERMS: usize = 512;
+
+/// The distinct terms of a sequence (see [`TextIndex::sequence`]), in order of first
+/// occurrence, at most [`MAX_QUERY_TERMS`].
+pub fn distinct_terms(seq: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for t in seq {
+        if seen.insert(t.as_str()) {
+            out.push(t.clone());
+            if out.len() >= MAX_QUERY_TERMS {
+                break;
+            }
+        }
+    }
+    out
+}
+
 /// The distinct consecutive term triples of a term sequence, hashed.
 pub fn trigrams(seq: &[String]) -> Vec<u64> {
     use std::hash::{Hash, Hasher};
@@ -165,64 +197,56 @@ fn sequence(an: &mut TextAnalyzer, text: &str) -> Vec<String> {
     out
 }
 
-impl TextIndex {
-    /// Builds the index in RAM. `background` is ordinary text unrelated to any entry (one
-    /// document per line): words frequent there count for little when they match an entry.
-    pub fn build(docs: &[IndexDoc], background: &str) -> Result<TextIndex, String> {
-        let mut sb = Schema::builder();
-        let indexing = TextFieldIndexing::default()
-            .set_tokenizer(TOKENIZER)
-            .set_index_option(IndexRecordOption::WithFreqs);
-        let opts = TextOptions::default().set_indexing_options(indexing);
-        let fields: Vec<(Field, f32)> = FIELDS
-            .iter()
-            .map(|(name, boost)| (sb.add_text_field(name, opts.clone()), *boost))
-            .collect();
-        let entry_field = sb.add_u64_field("entry", FAST);
-        let index = Index::create_in_ram(sb.build());
-        index.tokenizers().register(TOKENIZER, analyzer());
-        let mut writer = index
-            .writer_with_num_threads::<TantivyDocument>(1, 15_000_000)
-            .map_err(|e| e.to_string())?;
+/// Whether [`TextIndex::build_cached`] used the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheUse {
+    /// The index was opened from the cache: nothing was indexed.
+    Hit,
+    /// The index was built and stored in the cache.
+    Stored,
+    /// The index was built in RAM; the cache could not be written (the reason).
+    Failed(String),
+}
+
+/// What the ranking needs besides the tantivy index: per-entry terms and phrase trigrams, and
+/// the background word counts. Computed with the index, stored beside it in the cache.
+#[derive(Debug, Default, PartialEq)]
+struct Analysis {
+    /// For each entry: term → highest boost of a field it occurs in.
+    entry_terms: Vec<HashMap<String, f32>>,
+    /// Term → number of background documents containing it.
+    background_freq: HashMap<String, u32>,
+    /// Number of background documents.
+    background_docs: usize,
+    /// For each entry: the term trigrams of its phrases.
+    entry_trigrams: Vec<HashSet<u64>>,
+}
+
+impl Analysis {
+    fn of(docs: &[IndexDoc], background: &str) -> Analysis {
         let mut an = analyzer();
-        let mut entry_terms = Vec::with_capacity(docs.len());
-        let mut entry_trigrams: Vec<HashSet<u64>> = Vec::with_capacity(docs.len());
-        let mut doc_freq: HashMap<String, u32> = HashMap::new();
+        let n = docs.iter().map(|d| d.entry + 1).max().unwrap_or(0);
+        let mut entry_terms = vec![HashMap::new(); n];
+        let mut entry_trigrams = vec![HashSet::new(); n];
         for d in docs {
             let mut grams = HashSet::new();
             for text in &d.fields[..4] {
                 for phrase in text.split('\n') {
-                    let seq = sequence(&mut an, phrase);
-                    grams.extend(trigrams(&seq));
+                    grams.extend(trigrams(&sequence(&mut an, phrase)));
                 }
             }
-            if entry_trigrams.len() <= d.entry {
-                entry_trigrams.resize_with(d.entry + 1, HashSet::new);
-            }
             entry_trigrams[d.entry] = grams;
-            let mut doc = TantivyDocument::default();
-            doc.add_u64(entry_field, d.entry as u64);
             let mut terms: HashMap<String, f32> = HashMap::new();
-            for ((field, boost), text) in fields.iter().zip(&d.fields) {
+            for ((_, boost), text) in FIELDS.iter().zip(&d.fields) {
                 let expanded = expand_compounds(text);
                 let mut stream = an.token_stream(&expanded);
                 while stream.advance() {
-                    let t = &stream.token().text;
-                    let e = terms.entry(t.clone()).or_insert(0.0);
+                    let e = terms.entry(stream.token().text.clone()).or_insert(0.0);
                     *e = e.max(*boost);
                 }
-                doc.add_text(*field, &expanded);
-            }
-            for t in terms.keys() {
-                *doc_freq.entry(t.clone()).or_insert(0) += 1;
-            }
-            if entry_terms.len() <= d.entry {
-                entry_terms.resize_with(d.entry + 1, HashMap::new);
             }
             entry_terms[d.entry] = terms;
-            writer.add_document(doc).map_err(|e| e.to_string())?;
         }
-        writer.commit().map_err(|e| e.to_string())?;
         let mut background_freq: HashMap<String, u32> = HashMap::new();
         let mut background_docs = 0;
         for line in background.lines().filter(|l| !l.trim().is_empty()) {
@@ -232,41 +256,160 @@ impl TextIndex {
                 *background_freq.entry(t).or_insert(0) += 1;
             }
         }
-        let reader = index
+        Analysis {
+            entry_terms,
+            background_freq,
+            background_docs,
+            entry_trigrams,
+        }
+    }
+}
+
+/// Writes the tantivy index of `docs` into `dir`.
+fn write_index(docs: &[IndexDoc], dir: Box<dyn tantivy::Directory>) -> Result<Index, String> {
+    let mut sb = Schema::builder();
+    let indexing = TextFieldIndexing::default()
+        .set_tokenizer(TOKENIZER)
+        .set_index_option(IndexRecordOption::WithFreqs);
+    let opts = TextOptions::default().set_indexing_options(indexing);
+    let fields: Vec<Field> = FIELDS
+        .iter()
+        .map(|(name, _)| sb.add_text_field(name, opts.clone()))
+        .collect();
+    let entry_field = sb.add_u64_field("entry", FAST);
+    let tokenizers = TokenizerManager::default();
+    tokenizers.register(TOKENIZER, analyzer());
+    // One segment, written on this thread: no indexing threads to start, and a memory arena
+    // sized to the pack set instead of tantivy's 15 MB minimum per thread (which is most of
+    // the build time of a small set). The arena grows when it must.
+    let budget = (docs.len() * (8 << 10)).clamp(1 << 20, 64 << 20);
+    let mut writer = Index::builder()
+        .schema(sb.build())
+        .tokenizers(tokenizers)
+        .single_segment_index_writer::<TantivyDocument>(dir, budget)
+        .map_err(|e| e.to_string())?;
+    for d in docs {
+        let mut doc = TantivyDocument::default();
+        doc.add_u64(entry_field, d.entry as u64);
+        for (field, text) in fields.iter().zip(&d.fields) {
+            doc.add_text(*field, expand_compounds(text));
+        }
+        writer.add_document(doc).map_err(|e| e.to_string())?;
+    }
+    writer.finalize().map_err(|e| e.to_string())
+}
+
+impl TextIndex {
+    /// Builds the index in RAM. `background` is ordinary text unrelated to any entry (one
+    /// document per line): words frequent there count for little when they match an entry.
+    pub fn build(docs: &[IndexDoc], background: &str) -> Result<TextIndex, String> {
+        let analysis = Analysis::of(docs, background);
+        let index = write_index(docs, Box::new(RamDirectory::create()))?;
+        TextIndex::assemble(index, analysis)
+    }
+
+    /// Like [`TextIndex::build`], but keeps the built index in `cache_dir` under a hash of
+    /// everything it is built from, and opens it from there when it is already built.
+    /// A cache that cannot be read or written is rebuilt or skipped, never an error.
+    pub fn build_cached(
+        docs: &[IndexDoc],
+        background: &str,
+        cache_dir: &std::path::Path,
+    ) -> Result<(TextIndex, CacheUse), String> {
+        let key = cache::key(docs, background);
+        if let Some((index, analysis)) = cache::open(cache_dir, &key, docs.len()) {
+            if let Ok(idx) = TextIndex::assemble(index, analysis) {
+                return Ok((idx, CacheUse::Hit));
+            }
+        }
+        let analysis = Analysis::of(docs, background);
+        match cache::store(cache_dir, &key, &analysis, |dir| write_index(docs, dir)) {
+            Ok(index) => Ok((TextIndex::assemble(index, analysis)?, CacheUse::Stored)),
+            Err(e) => {
+                let index = write_index(docs, Box::new(RamDirectory::create()))?;
+                Ok((TextIndex::assemble(index, analysis)?, CacheUse::Failed(e)))
+            }
+        }
+    }
+
+    fn assemble(index: Index, analysis: Analysis) -> Result<TextIndex, String> {
+        index.tokenizers().register(TOKENIZER, analyzer());
+        let schema = index.schema();
+        let fields = FIELDS
+            .iter()
+            .map(|(name, boost)| {
+                schema
+                    .get_field(name)
+                    .map(|f| (f, *boost))
+                    .map_err(|e| e.to_string())
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let reader: IndexReader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| e.to_string())?;
+        // which fields hold each term: a query reads only those
+        let mut term_fields: HashMap<String, u8> = HashMap::new();
+        let mut doc_entry = Vec::new();
+        for segment in reader.searcher().segment_readers() {
+            let column = segment
+                .fast_fields()
+                .u64("entry")
+                .map_err(|e| e.to_string())?;
+            doc_entry.push(
+                (0..segment.max_doc())
+                    .map(|d| column.first(d).map_or(u32::MAX, |e| e as u32))
+                    .collect(),
+            );
+            for (i, (field, _)) in fields.iter().enumerate() {
+                let inverted = segment.inverted_index(*field).map_err(|e| e.to_string())?;
+                let mut stream = inverted.terms().stream().map_err(|e| e.to_string())?;
+                while stream.advance() {
+                    let term = String::from_utf8_lossy(stream.key());
+                    match term_fields.get_mut(term.as_ref()) {
+                        Some(mask) => *mask |= 1 << i,
+                        None => {
+                            term_fields.insert(term.into_owned(), 1 << i);
+                        }
+                    }
+                }
+            }
+        }
+        let Analysis {
+            entry_terms,
+            background_freq,
+            background_docs,
+            entry_trigrams,
+        } = analysis;
+        let mut doc_freq: HashMap<String, u32> = HashMap::new();
+        for terms in &entry_terms {
+            for t in terms.keys() {
+                *doc_freq.entry(t.clone()).or_insert(0) += 1;
+            }
+        }
         Ok(TextIndex {
             reader,
             fields,
-            analyzer: an,
+            analyzer: analyzer(),
             entry_terms,
             doc_freq,
             background_freq,
             background_docs,
             entry_trigrams,
+            term_fields,
+            fields_by_boost: {
+                let mut order: Vec<usize> = (0..FIELDS.len()).collect();
+                order.sort_by(|&a, &b| FIELDS[b].1.total_cmp(&FIELDS[a].1));
+                order
+            },
+            doc_entry,
         })
     }
 
     /// The distinct search terms of `text`, in order of first occurrence, ids removed.
     pub fn terms(&self, text: &str) -> Vec<String> {
-        let mut an = self.analyzer.clone();
-        let expanded = expand_compounds(text);
-        let mut stream = an.token_stream(&expanded);
-        let mut seen = HashSet::new();
-        let mut out = Vec::new();
-        while stream.advance() {
-            let t = &stream.token().text;
-            if is_variable_token(t) || !seen.insert(t.clone()) {
-                continue;
-            }
-            out.push(t.clone());
-            if out.len() >= 512 {
-                break;
-            }
-        }
-        out
+        distinct_terms(&self.sequence(text))
     }
 
     /// Number of entries containing `term` in any field.
@@ -317,48 +460,70 @@ impl TextIndex {
         }
     }
 
-    /// The `limit` best entries for `terms` (BM25, boosted by field).
+    /// The `limit` best entries for `terms`: each entry scores the sum, over the terms it
+    /// holds, of the term's [`TextIndex::idf`] times the boost of the best field holding it
+    /// (the same weight the ranking gives a word). Ties go to the lower entry number.
+    ///
+    /// The posting lists of the terms are read straight from the index: one term-dictionary
+    /// lookup per (term, field) that holds it, no query objects or scorers to build.
     pub fn search(&self, terms: &[String], limit: usize) -> Vec<TextHit> {
-        if terms.is_empty() || limit == 0 || self.entry_terms.is_empty() {
+        let n = self.entry_terms.len();
+        if terms.is_empty() || limit == 0 || n == 0 {
             return Vec::new();
         }
-        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for t in terms {
-            if self.doc_freq(t) == 0 {
-                continue;
-            }
-            for (field, boost) in &self.fields {
-                let q = TermQuery::new(
-                    Term::from_field_text(*field, t),
-                    IndexRecordOption::WithFreqs,
-                );
-                clauses.push((
-                    Occur::Should,
-                    Box::new(BoostQuery::new(Box::new(q), *boost)),
-                ));
-            }
-        }
-        if clauses.is_empty() {
-            return Vec::new();
-        }
-        let query = BooleanQuery::new(clauses);
         let searcher = self.reader.searcher();
-        let Ok(top) = searcher.search(&query, &TopDocs::with_limit(limit).order_by_score()) else {
-            return Vec::new();
-        };
-        // the entry number is a fast field: no stored-document decompression per hit
-        let columns: Vec<Option<tantivy::columnar::Column<u64>>> = searcher
-            .segment_readers()
-            .iter()
-            .map(|r| r.fast_fields().u64("entry").ok())
+        let mut score = vec![0.0_f32; n];
+        // the term that last scored each entry, so a term counts once per entry
+        let mut last = vec![u32::MAX; n];
+        for (ti, t) in terms.iter().enumerate() {
+            let Some(&mask) = self.term_fields.get(t) else {
+                continue;
+            };
+            let idf = self.idf(t);
+            for &fi in &self.fields_by_boost {
+                if mask & (1 << fi) == 0 {
+                    continue;
+                }
+                let (field, boost) = self.fields[fi];
+                let term = Term::from_field_text(field, t);
+                for (seg, doc_entry) in searcher.segment_readers().iter().zip(&self.doc_entry) {
+                    let Ok(inverted) = seg.inverted_index(field) else {
+                        continue;
+                    };
+                    let Ok(Some(mut postings)) =
+                        inverted.read_postings(&term, IndexRecordOption::Basic)
+                    else {
+                        continue;
+                    };
+                    let mut doc = postings.doc();
+                    while doc != TERMINATED {
+                        if let Some(&e) = doc_entry.get(doc as usize) {
+                            let e = e as usize;
+                            if e < n && last[e] != ti as u32 {
+                                // fields come best boost first: the first one counts
+                                last[e] = ti as u32;
+                                score[e] += idf * boost;
+                            }
+                        }
+                        doc = postings.advance();
+                    }
+                }
+            }
+        }
+        let mut hits: Vec<TextHit> = score
+            .into_iter()
+            .enumerate()
+            .filter(|(_, s)| *s > 0.0)
+            .map(|(entry, score)| TextHit { entry, score })
             .collect();
-        top.into_iter()
-            .filter_map(|(score, addr)| {
-                let column = columns.get(addr.segment_ord as usize)?.as_ref()?;
-                let entry = column.first(addr.doc_id)? as usize;
-                Some(TextHit { entry, score })
-            })
-            .collect()
+        let by_rank =
+            |a: &TextHit, b: &TextHit| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
+        if hits.len() > limit {
+            hits.select_nth_unstable_by(limit - 1, by_rank);
+            hits.truncate(limit);
+        }
+        hits.sort_by(by_rank);
+        hits
     }
 }
 

@@ -1,64 +1,35 @@
-//! Signatures and text: normalisation, variable parts, and one-pass regex matching.
+//! Signatures and text: normalisation, variable parts, and literal-first matching.
 //!
-//! Every signature of every loaded pack goes into a single [`regex::RegexSet`], so the input
-//! is scanned once however many packs are loaded; only the signatures that hit are run again
-//! to extract their captures. This module is the only one that compiles user regexes.
+//! A pack set may hold tens of thousands of signatures. Each one's *required literal* (text
+//! every match contains, see [`Pattern`]) goes into one Aho-Corasick automaton, so the input
+//! is scanned once however many packs are loaded; only signatures whose literal occurs are
+//! compiled (on first use) and run, and only on the lines where their literal occurs. The few
+//! signatures without a usable literal share one lazily built [`regex::RegexSet`]. This
+//! module is the only one that compiles user regexes.
 
 pub mod normalize;
+pub mod pattern;
 pub mod variables;
 
-use regex::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use std::sync::{Arc, OnceLock};
+
+use aho_corasick::AhoCorasick;
+use regex::{RegexSet, RegexSetBuilder};
 use regex_syntax::ast::{self, Ast};
 
 pub use normalize::{decode_lossy, normalize, normalize_lines, Normalized};
+pub use pattern::{
+    fold_outliers, has_case_folding_outliers, Pattern, PatternError, PatternMatch, EAGER_WEIGHT,
+    PATTERN_SIZE_LIMIT,
+};
 pub use variables::{
     expand_placeholders, find_variables, is_variable_token, text_for_search, ExpandedPattern,
     Variable, VariableKind,
 };
 
-/// Compile-size limit of one pattern (bytes of compiled program), against regex bombs.
-pub const PATTERN_SIZE_LIMIT: usize = 2 << 20;
-
-/// Why a pattern was refused, with the byte offset in the author's pattern when known.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PatternError {
-    /// What is wrong.
-    pub message: String,
-    /// Byte offset in the pattern as written (before placeholder expansion).
-    pub offset: Option<usize>,
-}
-
-/// Compiles a pattern as signatures and extractors use it: placeholders expanded,
-/// case-insensitive unless the pattern says otherwise, size-limited, never empty-matching.
-pub fn compile_pattern(pattern: &str) -> Result<Regex, PatternError> {
-    let expanded = expand_placeholders(pattern);
-    if let Err(e) = ast::parse::Parser::new().parse(&expanded.source) {
-        return Err(PatternError {
-            message: format!("invalid regex: {}", e.kind()),
-            offset: Some(expanded.raw_offset(e.span().start.offset)),
-        });
-    }
-    let re = RegexBuilder::new(&expanded.source)
-        .case_insensitive(true)
-        .size_limit(PATTERN_SIZE_LIMIT)
-        .dfa_size_limit(PATTERN_SIZE_LIMIT)
-        .build()
-        .map_err(|e| PatternError {
-            message: match e {
-                regex::Error::CompiledTooBig(limit) => format!(
-                    "pattern is too large once compiled (over {limit} bytes); simplify repetitions like {{1000}}"
-                ),
-                other => format!("invalid regex: {other}"),
-            },
-            offset: None,
-        })?;
-    if re.is_match("") {
-        return Err(PatternError {
-            message: "pattern matches the empty string, so it would match every input".into(),
-            offset: None,
-        });
-    }
-    Ok(re)
+/// Checks a pattern as signatures and extractors use it (see [`Pattern::new`]).
+pub fn compile_pattern(pattern: &str) -> Result<Pattern, PatternError> {
+    Pattern::new(pattern)
 }
 
 /// The literal words of a pattern, for full-text indexing: `cannot perform the operation on
@@ -141,71 +112,233 @@ pub struct SignatureHit {
     pub captures: Vec<(String, String)>,
 }
 
-/// All signatures of a pack set, matched in one pass.
-#[derive(Debug, Clone)]
+/// All signatures of a pack set, matched literal-first in one pass.
+#[derive(Debug)]
 pub struct SignatureSet {
-    set: RegexSet,
-    regexes: Vec<Regex>,
+    patterns: Vec<Arc<Pattern>>,
+    /// Every distinct required literal; `None` when no signature has one.
+    literals: Option<AhoCorasick>,
+    /// Automaton pattern id → signatures requiring that literal.
+    owners: Vec<Vec<u32>>,
+    /// Signatures without a required literal.
+    residual: Vec<usize>,
+    /// Those of them light enough to share one set, built on first use.
+    residual_set: OnceLock<Option<RegexSet>>,
 }
 
+/// Size limit of the set shared by signatures without a literal.
+const RESIDUAL_SET_LIMIT: usize = 64 << 20;
+
 impl SignatureSet {
-    /// Builds the set from compiled signature regexes (see [`compile_pattern`]).
-    pub fn new(regexes: Vec<Regex>) -> Result<SignatureSet, String> {
-        let set = RegexSetBuilder::new(regexes.iter().map(Regex::as_str))
-            .case_insensitive(true)
-            .size_limit(
-                PATTERN_SIZE_LIMIT
-                    .saturating_mul(regexes.len().max(1))
-                    .min(1 << 30),
+    /// Builds the set from checked signature patterns (see [`Pattern::new`]).
+    pub fn new(patterns: Vec<Arc<Pattern>>) -> Result<SignatureSet, String> {
+        let mut literal_ids: std::collections::HashMap<&[u8], u32> = Default::default();
+        let mut literals: Vec<&[u8]> = Vec::new();
+        let mut owners: Vec<Vec<u32>> = Vec::new();
+        let mut residual = Vec::new();
+        for (i, p) in patterns.iter().enumerate() {
+            let mut any = false;
+            for lit in p.required_literals() {
+                any = true;
+                let id = *literal_ids.entry(lit).or_insert_with(|| {
+                    literals.push(lit);
+                    owners.push(Vec::new());
+                    (literals.len() - 1) as u32
+                });
+                let o = &mut owners[id as usize];
+                if o.last() != Some(&(i as u32)) {
+                    o.push(i as u32);
+                }
+            }
+            if !any {
+                residual.push(i);
+            }
+        }
+        let automaton = if literals.is_empty() {
+            None
+        } else {
+            Some(
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .build(&literals)
+                    .map_err(|e| format!("cannot build the signature literals: {e}"))?,
             )
-            .dfa_size_limit(64 << 20)
-            .build()
-            .map_err(|e| format!("cannot build the signature set: {e}"))?;
-        Ok(SignatureSet { set, regexes })
+        };
+        Ok(SignatureSet {
+            patterns,
+            literals: automaton,
+            owners,
+            residual,
+            residual_set: OnceLock::new(),
+        })
     }
 
     /// Number of signatures in the set.
     pub fn len(&self) -> usize {
-        self.regexes.len()
+        self.patterns.len()
     }
 
     /// True when the set holds no signature.
     pub fn is_empty(&self) -> bool {
-        self.regexes.is_empty()
+        self.patterns.is_empty()
     }
 
-    /// Indexes of the signatures that match `text` (one pass over the text).
-    pub fn matching(&self, text: &str) -> Vec<usize> {
-        if self.regexes.is_empty() {
+    /// Number of signatures without a required literal (matched by a shared regex set).
+    pub fn residual_len(&self) -> usize {
+        self.residual.len()
+    }
+
+    fn residual_set(&self) -> Option<&RegexSet> {
+        self.residual_set
+            .get_or_init(|| {
+                if self.residual.is_empty() {
+                    return None;
+                }
+                RegexSetBuilder::new(self.residual.iter().map(|&i| self.patterns[i].as_str()))
+                    .case_insensitive(true)
+                    .size_limit(RESIDUAL_SET_LIMIT)
+                    .dfa_size_limit(RESIDUAL_SET_LIMIT)
+                    .build()
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Residual signatures that match somewhere in `text`.
+    fn residual_matching(&self, text: &str) -> Vec<usize> {
+        if self.residual.is_empty() {
             return Vec::new();
         }
-        self.set.matches(text).into_iter().collect()
+        match self.residual_set() {
+            Some(set) => set
+                .matches(text)
+                .into_iter()
+                .map(|k| self.residual[k])
+                .collect(),
+            // too large to share one set: run them one by one
+            None => self
+                .residual
+                .iter()
+                .copied()
+                .filter(|&i| self.patterns[i].is_match(text))
+                .collect(),
+        }
+    }
+
+    /// Ids of the literals present in `hay`, each once, in order.
+    fn literals_present(&self, hay: &str) -> Vec<u32> {
+        let Some(ac) = &self.literals else {
+            return Vec::new();
+        };
+        let mut ids: Vec<u32> = ac
+            .find_overlapping_iter(hay)
+            .map(|m| m.pattern().as_u32())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// Indexes of the signatures that match `text`, ascending.
+    pub fn matching(&self, text: &str) -> Vec<usize> {
+        if self.patterns.is_empty() {
+            return Vec::new();
+        }
+        let folded;
+        let hay = if has_case_folding_outliers(text) {
+            folded = fold_outliers(text);
+            folded.as_str()
+        } else {
+            text
+        };
+        let mut candidates: Vec<usize> = self
+            .literals_present(hay)
+            .into_iter()
+            .flat_map(|id| self.owners[id as usize].iter().map(|&s| s as usize))
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        // a plain-text signature matches where its literal was found (in the folded text,
+        // which its regex would match too)
+        candidates.retain(|&i| self.patterns[i].confirm(text));
+        candidates.extend(self.residual_matching(text));
+        candidates.sort_unstable();
+        candidates
     }
 
     /// For text holding many lines (see [`normalize_lines`]): every (line index, signature)
-    /// pair where the signature matches inside that line, sorted by line. One pass of the set
-    /// over the whole text finds which signatures occur at all; only those are run again to
-    /// find their lines.
+    /// pair where the signature matches inside that line, sorted. One pass of the literal
+    /// automaton finds the lines where each signature's literal occurs; only those lines are
+    /// checked with the signature's regex.
     pub fn hit_lines(&self, text: &str) -> Vec<(usize, usize)> {
-        let present = self.matching(text);
-        if present.is_empty() {
+        if self.patterns.is_empty() {
             return Vec::new();
         }
         let line_starts: Vec<usize> = std::iter::once(0)
-            .chain(memchr_newlines(text).map(|i| i + 1))
+            .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1))
             .collect();
+        let line = |i: usize| -> &str {
+            let start = line_starts[i];
+            let end = line_starts.get(i + 1).map_or(text.len(), |&e| e - 1);
+            &text[start..end]
+        };
+        let mut out: Vec<(usize, usize)> = Vec::new();
+        if let Some(ac) = &self.literals {
+            let folded;
+            let (hay, hay_starts) = if has_case_folding_outliers(text) {
+                folded = fold_outliers(text);
+                let starts: Vec<usize> = std::iter::once(0)
+                    .chain(memchr::memchr_iter(b'\n', folded.as_bytes()).map(|i| i + 1))
+                    .collect();
+                (folded.as_str(), Some(starts))
+            } else {
+                (text, None)
+            };
+            let starts = hay_starts.as_deref().unwrap_or(&line_starts);
+            // (line, literal) pairs, each once
+            let mut seen: Vec<(usize, u32)> = Vec::new();
+            let mut cursor = 0usize;
+            for m in ac.find_overlapping_iter(hay) {
+                // matches arrive in order of their end, so the line only moves forward
+                // (or back a little for long overlapping literals)
+                let at = m.start();
+                if starts.get(cursor).is_some_and(|&s| s > at) {
+                    cursor = starts.partition_point(|&s| s <= at) - 1;
+                }
+                while starts.get(cursor + 1).is_some_and(|&s| s <= at) {
+                    cursor += 1;
+                }
+                seen.push((cursor, m.pattern().as_u32()));
+            }
+            seen.sort_unstable();
+            seen.dedup();
+            let mut candidates: Vec<(usize, usize)> = seen
+                .into_iter()
+                .flat_map(|(l, id)| {
+                    self.owners[id as usize]
+                        .iter()
+                        .map(move |&s| (l, s as usize))
+                })
+                .collect();
+            candidates.sort_unstable();
+            candidates.dedup();
+            for (l, sig) in candidates {
+                if self.patterns[sig].confirm(line(l)) {
+                    out.push((l, sig));
+                }
+            }
+        }
         let line_of = |offset: usize| line_starts.partition_point(|&s| s <= offset) - 1;
-        let mut out = Vec::new();
-        for sig in present {
+        for sig in self.residual_matching(text) {
             let mut last_line = usize::MAX;
-            for m in self.regexes[sig].find_iter(text) {
-                let line = line_of(m.start());
+            for (start, end) in self.patterns[sig].find_all(text) {
+                let l = line_of(start);
                 // a match must not span lines
-                if text[m.start()..m.end()].contains('\n') || line == last_line {
+                if text[start..end].contains('\n') || l == last_line {
                     continue;
                 }
-                last_line = line;
-                out.push((line, sig));
+                last_line = l;
+                out.push((l, sig));
             }
         }
         out.sort_unstable();
@@ -217,33 +350,20 @@ impl SignatureSet {
         self.matching(text)
             .into_iter()
             .filter_map(|i| {
-                let re = &self.regexes[i];
-                let caps = re.captures(text)?;
-                let whole = caps.get(0)?;
-                let captures = re
-                    .capture_names()
-                    .flatten()
-                    .filter_map(|name| {
-                        caps.name(name)
-                            .map(|m| (name.to_owned(), m.as_str().to_owned()))
-                    })
-                    .collect();
+                let m = self.patterns[i].captures(text)?;
                 Some(SignatureHit {
                     signature: i,
-                    start: whole.start(),
-                    end: whole.end(),
-                    captures,
+                    start: m.start,
+                    end: m.end,
+                    captures: m
+                        .groups
+                        .into_iter()
+                        .map(|(name, r)| (name, text[r].to_owned()))
+                        .collect(),
                 })
             })
             .collect()
     }
-}
-
-fn memchr_newlines(text: &str) -> impl Iterator<Item = usize> + '_ {
-    text.bytes()
-        .enumerate()
-        .filter(|(_, b)| *b == b'\n')
-        .map(|(i, _)| i)
 }
 
 #[cfg(test)]
@@ -253,12 +373,19 @@ mod tests {
     #[test]
     fn hit_lines_maps_matches_to_lines() {
         let set = SignatureSet::new(vec![
-            compile_pattern("token not found").unwrap(),
-            compile_pattern("disk full").unwrap(),
+            Arc::new(compile_pattern("token not found").unwrap()),
+            Arc::new(compile_pattern("disk full").unwrap()),
+            Arc::new(compile_pattern(r"\d\d:\d\d").unwrap()),
         ])
         .unwrap();
-        let text = "ok\ntoken not found\nDISK FULL and token not found\nok";
-        assert_eq!(set.hit_lines(text), vec![(1, 0), (2, 0), (2, 1)]);
+        let text = "ok\ntoken not found\nDISK FULL and token not found\nok 12:30\ntoken\nnot found";
+        assert_eq!(
+            set.hit_lines(text),
+            vec![(1, 0), (2, 0), (2, 1), (3, 2)],
+            "no match across lines"
+        );
+        assert_eq!(set.residual_len(), 1);
+        assert_eq!(set.hit_lines("dis\u{212A} full"), vec![(0, 1)]);
         assert!(set.hit_lines("nothing\nhere").is_empty());
     }
 
@@ -301,8 +428,8 @@ mod tests {
     #[test]
     fn set_reports_only_hits_with_captures() {
         let set = SignatureSet::new(vec![
-            compile_pattern(r"role '(?P<iam.role>[^']+)'").unwrap(),
-            compile_pattern("nothing here").unwrap(),
+            Arc::new(compile_pattern(r"role '(?P<iam.role>[^']+)'").unwrap()),
+            Arc::new(compile_pattern("nothing here").unwrap()),
         ])
         .unwrap();
         let hits = set.hits("cannot edit role 'AWSReservedSSO_X_1'");

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use regex::Regex;
 use toml::Spanned;
@@ -18,7 +18,7 @@ use super::{
 };
 use crate::error::{PackError, PackErrorKind};
 use crate::facts::{FactDecl, FactType, FactValue};
-use crate::matcher::{compile_pattern, pattern_literals};
+use crate::matcher::{compile_pattern, pattern_literals, Pattern};
 use crate::script::{fact_references, Check, CompileError, Limits, ScriptEngine};
 
 /// Options for loading packs.
@@ -28,6 +28,9 @@ pub struct LoadOptions {
     pub ceiling: Limits,
     /// Limits for packs that set none.
     pub defaults: Limits,
+    /// Folder where the pack set's text index is cached between starts (see
+    /// [`crate::index::cache`]); `None` builds it in RAM every time.
+    pub index_cache: Option<std::path::PathBuf>,
 }
 
 impl Default for LoadOptions {
@@ -35,6 +38,7 @@ impl Default for LoadOptions {
         LoadOptions {
             ceiling: Limits::default_ceiling(),
             defaults: Limits::default(),
+            index_cache: None,
         }
     }
 }
@@ -154,22 +158,43 @@ impl<'a> FileCtx<'a> {
     }
 }
 
-fn id_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    #[allow(clippy::unwrap_used)]
-    RE.get_or_init(|| Regex::new(r"^[a-z0-9][a-z0-9_-]*$").unwrap())
+// Ids, fact names and dates are checked by hand: these run for every entry, and compiling
+// a regex for each would cost more than all the checks together.
+
+/// `^[a-z0-9][a-z0-9_-]*$`
+fn is_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
-fn fact_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    #[allow(clippy::unwrap_used)]
-    RE.get_or_init(|| Regex::new(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$").unwrap())
+/// `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`
+fn is_fact_name(s: &str) -> bool {
+    s.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+        && s.split('.').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+        })
 }
 
-fn date_re() -> &'static Regex {
-    static RE: OnceLock<Regex> = OnceLock::new();
-    #[allow(clippy::unwrap_used)]
-    RE.get_or_init(|| Regex::new(r"^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$").unwrap())
+/// `YYYY-MM-DD` with a month 01–12 and a day 01–31.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    b.len() == 10
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && num(0..4).is_some()
+        && num(5..7).is_some_and(|m| (1..=12).contains(&m))
+        && num(8..10).is_some_and(|d| (1..=31).contains(&d))
 }
 
 /// Suggests the closest of `candidates` to `word`, if one is close.
@@ -305,7 +330,7 @@ impl Loader<'_> {
         ctx: &FileCtx<'_>,
         pattern: &Spanned<String>,
         entry: Option<&str>,
-    ) -> Option<Regex> {
+    ) -> Option<Pattern> {
         let span = pattern.span();
         match compile_pattern(pattern.get_ref()) {
             Ok(re) => Some(re),
@@ -420,7 +445,7 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
             "add `id = \"my-pack\"` (lowercase letters, digits, '-')",
             None,
         )),
-        Some(id) if !id_re().is_match(id.get_ref()) => loader.errors.push(mctx.error(
+        Some(id) if !is_id(id.get_ref()) => loader.errors.push(mctx.error(
             PackErrorKind::InvalidValue,
             id.span(),
             format!("pack id `{}` is not valid", id.get_ref()),
@@ -547,7 +572,7 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         for (name, decl) in &raw.facts {
             let span = decl.span();
             let d = decl.get_ref();
-            if !fact_re().is_match(name) || name.starts_with("input.") {
+            if !is_fact_name(name) || name.starts_with("input.") {
                 loader.errors.push(ctx.error(
                     PackErrorKind::InvalidValue,
                     span.clone(),
@@ -757,7 +782,7 @@ fn check_id(
     seen: &mut BTreeSet<String>,
     entry: Option<&str>,
 ) {
-    if !id_re().is_match(id.get_ref()) {
+    if !is_id(id.get_ref()) {
         loader.errors.push(ctx.error(
             PackErrorKind::InvalidValue,
             id.span(),
@@ -790,7 +815,7 @@ fn date_value(
         toml::Value::Datetime(d) => d.to_string(),
         _ => String::new(),
     };
-    if date_re().is_match(&text) {
+    if is_date(&text) {
         Some(text)
     } else {
         loader.errors.push(ctx.error(
@@ -823,7 +848,7 @@ fn load_entry(
         column,
     };
     let before = loader.errors.len();
-    if !id_re().is_match(&local) {
+    if !is_id(&local) {
         loader.errors.push(ctx.error(
             PackErrorKind::InvalidValue,
             e.id.span(),
@@ -873,7 +898,7 @@ fn load_entry(
         let Some(re) = loader.compile_regex(ctx, &s.pattern, Some(&full)) else {
             continue;
         };
-        for name in re.capture_names().flatten() {
+        for name in re.capture_names() {
             if !facts.contains_key(name) {
                 let off = s.pattern.get_ref().find(&format!("<{name}>")).unwrap_or(0);
                 let at = ctx.inside(&s.pattern.span(), off);
@@ -891,7 +916,7 @@ fn load_entry(
             id: s.id.get_ref().clone(),
             pattern: s.pattern.get_ref().clone(),
             literals: pattern_literals(s.pattern.get_ref()),
-            regex: re,
+            regex: Arc::new(re),
             description: s.description.clone(),
             location: Location {
                 path: ctx.file.path.clone(),
@@ -976,4 +1001,47 @@ fn load_entry(
         valid_until,
         location,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_checks_agree_with_their_regexes() {
+        let cases = [
+            "",
+            "a",
+            "A",
+            "0",
+            "ab-c_d",
+            "-ab",
+            "_a",
+            "a.b",
+            "a..b",
+            "a.",
+            ".a",
+            "a.B",
+            "input.x",
+            "iam.role_1",
+            "9a.b",
+            "é",
+            "2024-02-30",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-1-01",
+            "2024-12-31",
+            "20a4-12-31",
+            "2024-12-310",
+            "2024/12/31",
+        ];
+        let id = Regex::new(r"^[a-z0-9][a-z0-9_-]*$").unwrap();
+        let fact = Regex::new(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$").unwrap();
+        let date = Regex::new(r"^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$").unwrap();
+        for c in cases {
+            assert_eq!(is_id(c), id.is_match(c), "id {c:?}");
+            assert_eq!(is_fact_name(c), fact.is_match(c), "fact {c:?}");
+            assert_eq!(is_date(c), date.is_match(c), "date {c:?}");
+        }
+    }
 }

@@ -9,11 +9,12 @@ mod raw;
 pub mod source;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
-use regex::Regex;
 use serde::Serialize;
 
 use crate::facts::{FactDecl, FactValue};
+use crate::matcher::Pattern;
 use crate::script::{Check, Limits, ScriptEngine};
 
 pub use load::{load_pack, LoadOptions};
@@ -129,8 +130,9 @@ pub struct Signature {
     pub id: String,
     /// The pattern as written.
     pub pattern: String,
-    /// The compiled pattern (placeholders expanded, case-insensitive).
-    pub regex: Regex,
+    /// The checked pattern (placeholders expanded, case-insensitive), compiled on first use
+    /// and shared with the pack set's [`crate::matcher::SignatureSet`].
+    pub regex: Arc<Pattern>,
     /// The pattern's literal words, indexed for full-text search.
     pub literals: String,
     /// What message it recognises.
@@ -197,8 +199,8 @@ pub struct Place {
 pub struct Extractor {
     /// The fact it sets.
     pub fact: String,
-    /// The compiled pattern.
-    pub regex: Regex,
+    /// The checked pattern, compiled on first use.
+    pub regex: Pattern,
     /// A constant value to set, instead of the match.
     pub value: Option<FactValue>,
 }

@@ -1,0 +1,329 @@
+//! The index cache: a built index kept on disk, so the next start with the same packs opens
+//! it instead of indexing again.
+//!
+//! Each cached index is a folder `index-<key>` holding the tantivy files and `analysis.bin`
+//! (the per-entry terms and phrase trigrams the ranking needs). The key hashes everything the
+//! index is built from: the text of every entry field, the background corpus, the field list
+//! and this crate's version, so a changed pack (or a new release) gets a new folder and a
+//! stale one is never opened. Folders are written under a temporary name and renamed into
+//! place, so a reader sees a whole index or none; anything unreadable is ignored and rebuilt.
+//! At most [`KEEP`] folders are kept, the least recently used are removed.
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+use std::path::Path;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::{Directory, Index};
+
+use super::{trigrams, Analysis, IndexDoc, FIELDS};
+
+/// Cached indexes kept per cache folder.
+pub const KEEP: usize = 8;
+
+const MAGIC: &[u8; 8] = b"FXBIDX01";
+const ANALYSIS: &str = "analysis.bin";
+
+/// The cache key of an index built from `docs` and `background`: 32 hex digits.
+pub(super) fn key(docs: &[IndexDoc], background: &str) -> String {
+    let mut parts = [
+        std::collections::hash_map::DefaultHasher::new(),
+        std::collections::hash_map::DefaultHasher::new(),
+    ];
+    for (i, h) in parts.iter_mut().enumerate() {
+        i.hash(h);
+        env!("CARGO_PKG_VERSION").hash(h);
+        // stored trigram hashes are only valid for the hasher that made them
+        trigrams(&["a".into(), "b".into(), "c".into()]).hash(h);
+        for (name, boost) in FIELDS {
+            name.hash(h);
+            boost.to_bits().hash(h);
+        }
+        background.hash(h);
+        docs.len().hash(h);
+        for d in docs {
+            d.entry.hash(h);
+            d.fields.hash(h);
+        }
+    }
+    format!("{:016x}{:016x}", parts[0].finish(), parts[1].finish())
+}
+
+/// Opens the cached index for `key`, if there is a whole, readable one for `entries` entries.
+pub(super) fn open(cache_dir: &Path, key: &str, entries: usize) -> Option<(Index, Analysis)> {
+    let dir = cache_dir.join(format!("index-{key}"));
+    let bytes = fs::read(dir.join(ANALYSIS)).ok()?;
+    let opened = decode(&bytes)
+        .filter(|a| a.entry_terms.len() == entries)
+        .and_then(|a| Some((Index::open(MmapDirectory::open(&dir).ok()?).ok()?, a)));
+    let Some((index, analysis)) = opened else {
+        // damaged: remove it so that it is stored again
+        let _ = fs::remove_dir_all(&dir);
+        return None;
+    };
+    // mark as recently used, for eviction
+    let _ = fs::File::open(dir.join(ANALYSIS))
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()));
+    Some((index, analysis))
+}
+
+/// Builds the index with `write` into a fresh folder, stores the analysis beside it and moves
+/// the folder into place; returns the index opened from its final place.
+pub(super) fn store(
+    cache_dir: &Path,
+    key: &str,
+    analysis: &Analysis,
+    write: impl FnOnce(Box<dyn Directory>) -> Result<Index, String>,
+) -> Result<Index, String> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        format!("index cache {}: {what}: {e}", cache_dir.display())
+    };
+    fs::create_dir_all(cache_dir).map_err(|e| fail("cannot create", &e))?;
+    let final_dir = cache_dir.join(format!("index-{key}"));
+    let tmp = cache_dir.join(format!(
+        ".tmp-index-{key}-{}-{:?}",
+        std::process::id(),
+        std::thread::current().id()
+    ));
+    let _ = fs::remove_dir_all(&tmp);
+    fs::create_dir_all(&tmp).map_err(|e| fail("cannot create", &e))?;
+    let result = (|| {
+        let dir = MmapDirectory::open(&tmp).map_err(|e| fail("cannot open", &e))?;
+        drop(write(Box::new(dir))?);
+        let mut f = fs::File::create(tmp.join(ANALYSIS)).map_err(|e| fail("cannot write", &e))?;
+        f.write_all(&encode(analysis))
+            .and_then(|()| f.sync_all())
+            .map_err(|e| fail("cannot write", &e))?;
+        match fs::rename(&tmp, &final_dir) {
+            Ok(()) => {}
+            // another process stored the same index first: use theirs
+            Err(_) if final_dir.join(ANALYSIS).is_file() => {
+                let _ = fs::remove_dir_all(&tmp);
+            }
+            Err(e) => return Err(fail("cannot move into place", &e)),
+        }
+        let dir = MmapDirectory::open(&final_dir).map_err(|e| fail("cannot open", &e))?;
+        Index::open(dir).map_err(|e| fail("cannot open", &e))
+    })();
+    if result.is_err() {
+        let _ = fs::remove_dir_all(&tmp);
+    }
+    evict(cache_dir);
+    result
+}
+
+/// Removes all but the [`KEEP`] most recently used cached indexes.
+fn evict(cache_dir: &Path) {
+    let Ok(read) = fs::read_dir(cache_dir) else {
+        return;
+    };
+    let mut found: Vec<(std::time::SystemTime, std::path::PathBuf)> = read
+        .filter_map(Result::ok)
+        .filter(|e| e.file_name().to_string_lossy().starts_with("index-"))
+        .map(|e| {
+            let used = fs::metadata(e.path().join(ANALYSIS))
+                .and_then(|m| m.modified())
+                .unwrap_or(std::time::UNIX_EPOCH);
+            (used, e.path())
+        })
+        .collect();
+    if found.len() <= KEEP {
+        return;
+    }
+    found.sort();
+    for (_, path) in &found[..found.len() - KEEP] {
+        let _ = fs::remove_dir_all(path);
+    }
+}
+
+fn encode(a: &Analysis) -> Vec<u8> {
+    let mut ids: HashMap<&str, u32> = HashMap::new();
+    let mut terms: Vec<&str> = Vec::new();
+    fn intern<'a>(t: &'a str, ids: &mut HashMap<&'a str, u32>, terms: &mut Vec<&'a str>) -> u32 {
+        *ids.entry(t).or_insert_with(|| {
+            terms.push(t);
+            (terms.len() - 1) as u32
+        })
+    }
+    let mut body = Vec::new();
+    let put32 = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_le_bytes());
+    put32(&mut body, a.entry_terms.len() as u32);
+    for et in &a.entry_terms {
+        put32(&mut body, et.len() as u32);
+        for (t, boost) in et {
+            let i = intern(t.as_str(), &mut ids, &mut terms);
+            put32(&mut body, i);
+            put32(&mut body, boost.to_bits());
+        }
+    }
+    put32(&mut body, a.background_docs as u32);
+    put32(&mut body, a.background_freq.len() as u32);
+    for (t, n) in &a.background_freq {
+        let i = intern(t.as_str(), &mut ids, &mut terms);
+        put32(&mut body, i);
+        put32(&mut body, *n);
+    }
+    for grams in &a.entry_trigrams {
+        put32(&mut body, grams.len() as u32);
+        for g in grams {
+            body.extend_from_slice(&g.to_le_bytes());
+        }
+    }
+    let mut out = MAGIC.to_vec();
+    put32(&mut out, terms.len() as u32);
+    for t in &terms {
+        put32(&mut out, t.len() as u32);
+        out.extend_from_slice(t.as_bytes());
+    }
+    out.extend_from_slice(&body);
+    out
+}
+
+struct Reader<'a>(&'a [u8]);
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        if self.0.len() < n {
+            return None;
+        }
+        let (head, rest) = self.0.split_at(n);
+        self.0 = rest;
+        Some(head)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn u64(&mut self) -> Option<u64> {
+        Some(u64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    /// A count, refused when the rest of the data cannot hold that many items of `size` bytes.
+    fn count(&mut self, size: usize) -> Option<usize> {
+        let n = self.u32()? as usize;
+        (n.checked_mul(size)? <= self.0.len()).then_some(n)
+    }
+}
+
+fn decode(bytes: &[u8]) -> Option<Analysis> {
+    let mut r = Reader(bytes);
+    if r.take(MAGIC.len())? != MAGIC {
+        return None;
+    }
+    let n_terms = r.count(4)?;
+    let mut terms = Vec::with_capacity(n_terms);
+    for _ in 0..n_terms {
+        let len = r.count(1)?;
+        terms.push(std::str::from_utf8(r.take(len)?).ok()?.to_owned());
+    }
+    let term = |i: u32| terms.get(i as usize).cloned();
+    let entries = r.count(4)?;
+    let mut entry_terms = Vec::with_capacity(entries);
+    for _ in 0..entries {
+        let k = r.count(8)?;
+        let mut m = HashMap::with_capacity(k);
+        for _ in 0..k {
+            let t = term(r.u32()?)?;
+            m.insert(t, f32::from_bits(r.u32()?));
+        }
+        entry_terms.push(m);
+    }
+    let background_docs = r.u32()? as usize;
+    let k = r.count(8)?;
+    let mut background_freq = HashMap::with_capacity(k);
+    for _ in 0..k {
+        let t = term(r.u32()?)?;
+        background_freq.insert(t, r.u32()?);
+    }
+    let mut entry_trigrams = Vec::with_capacity(entries);
+    for _ in 0..entries {
+        let k = r.count(8)?;
+        let mut g = HashSet::with_capacity(k);
+        for _ in 0..k {
+            g.insert(r.u64()?);
+        }
+        entry_trigrams.push(g);
+    }
+    r.0.is_empty().then_some(Analysis {
+        entry_terms,
+        background_freq,
+        background_docs,
+        entry_trigrams,
+    })
+}
+
+/// The default cache folder: `$FIXBOOK_CACHE_DIR`, else `$XDG_CACHE_HOME/fixbook`, else
+/// `~/.cache/fixbook`; `None` when `FIXBOOK_CACHE_DIR` is set but empty (caching off) or no
+/// home is known.
+pub fn default_dir() -> Option<std::path::PathBuf> {
+    if let Some(v) = std::env::var_os("FIXBOOK_CACHE_DIR") {
+        return (!v.is_empty()).then(|| v.into());
+    }
+    if let Some(v) = std::env::var_os("XDG_CACHE_HOME").filter(|v| !v.is_empty()) {
+        return Some(std::path::PathBuf::from(v).join("fixbook"));
+    }
+    std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .map(|h| std::path::PathBuf::from(h).join(".cache").join("fixbook"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs() -> Vec<IndexDoc> {
+        let mut d = IndexDoc {
+            entry: 0,
+            ..IndexDoc::default()
+        };
+        d.fields[0] = "Session token not found".into();
+        d.fields[2] = "AWS Toolkit sign-in".into();
+        let mut e = IndexDoc {
+            entry: 1,
+            ..IndexDoc::default()
+        };
+        e.fields[0] = "Printer jam".into();
+        vec![d, e]
+    }
+
+    #[test]
+    fn analysis_round_trips_and_garbage_is_refused() {
+        let a = Analysis::of(&docs(), "the printer is out of paper\nreset your password");
+        let bytes = encode(&a);
+        assert_eq!(decode(&bytes), Some(a));
+        for cut in [0, 8, 12, bytes.len() / 2, bytes.len() - 1] {
+            assert_eq!(decode(&bytes[..cut]), None, "cut at {cut}");
+        }
+        let mut huge = bytes.clone();
+        huge[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert_eq!(decode(&huge), None);
+    }
+
+    #[test]
+    fn second_build_opens_the_cache_and_answers_alike() {
+        let dir = std::env::temp_dir().join(format!("fixbook-cache-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let (first, how) = super::super::TextIndex::build_cached(&docs(), "", &dir).unwrap();
+        assert_eq!(how, super::super::CacheUse::Stored);
+        let (second, how) = super::super::TextIndex::build_cached(&docs(), "", &dir).unwrap();
+        assert_eq!(how, super::super::CacheUse::Hit);
+        let terms = first.terms("session token");
+        assert_eq!(first.search(&terms, 2), second.search(&terms, 2));
+        assert_eq!(second.search(&terms, 2)[0].entry, 0);
+        // a changed entry is a new key; a damaged cache is rebuilt
+        let mut changed = docs();
+        changed[1].fields[0] = "Printer offline".into();
+        let (_, how) = super::super::TextIndex::build_cached(&changed, "", &dir).unwrap();
+        assert_eq!(how, super::super::CacheUse::Stored);
+        let k = key(&docs(), "");
+        fs::write(
+            dir.join(format!("index-{k}")).join(ANALYSIS),
+            b"FXBIDX01junk",
+        )
+        .unwrap();
+        let (third, how) = super::super::TextIndex::build_cached(&docs(), "", &dir).unwrap();
+        assert_ne!(how, super::super::CacheUse::Hit);
+        assert_eq!(third.search(&terms, 1)[0].entry, 0);
+        let _ = fs::remove_dir_all(&dir);
+    }
+}
