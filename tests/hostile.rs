@@ -658,10 +658,12 @@ fn a_pack_asking_for_limits_of_zero_gets_the_strictest_not_none() {
     assert!(grown < 256 << 20, "peak memory grew by {} MB", grown >> 20);
 }
 
-/// F12 (open): `split` and `to_chars` build their whole array (one string or character of
-/// tens of bytes per character of input) before the engine's array size check refuses it.
+/// Was F12: `split`, `split_rev` and `to_chars` built their whole array (one string or
+/// character of tens of bytes per character of input) before the engine's array size check
+/// refused it: about 540 MB and 2 s per call on an 8 MiB string. Every overload is now refused
+/// before building (the items are counted first), and honest splits, of small strings or of
+/// a large one into a few segments, still work.
 #[test]
-#[ignore = "bug: split(\"\") / to_chars() build ~60 bytes per character before the array size check (up to ~520 MB and 2-4 s per call at the ceiling of 10 MiB strings)"]
 fn splitting_a_string_cannot_allocate_past_the_array_size_limit() {
     if !alone("splitting_a_string_cannot_allocate_past_the_array_size_limit") {
         return;
@@ -671,19 +673,40 @@ fn splitting_a_string_cannot_allocate_past_the_array_size_limit() {
     let mut entries = String::from(
         "[[entries]]\nid = \"e\"\ntitle = \"E\"\n[[entries.signatures]]\nid = \"s\"\npattern = 'hostile split test'\n",
     );
-    for (i, call) in [
-        r#"s.split("")"#,
-        r#"s.split_rev("")"#,
-        r#"s.split("x")"#,
-        "s.to_chars()",
-    ]
-    .iter()
-    .enumerate()
-    {
+    // an 8 MiB string of `x`s, or of `x `s for the split on whitespace: one item per character
+    let hostile = [
+        ("x", r#"s.split("")"#, "split"),
+        ("x", r#"s.split_rev("")"#, "split_rev"),
+        ("x", r#"s.split("x")"#, "split"),
+        ("x", "s.split('x')", "split"),
+        ("x", r#"s.split_rev("x")"#, "split_rev"),
+        ("x", "s.split_rev('x')", "split_rev"),
+        ("x", r#"s.split("", 1000000000)"#, "split"),
+        ("x", "s.split('x', 1000000000)", "split"),
+        ("x", r#"s.split_rev("x", 1000000000)"#, "split_rev"),
+        ("x", "s.split_rev('x', 1000000000)", "split_rev"),
+        ("x", "s.to_chars()", "to_chars"),
+        ("x ", "s.split()", "split"),
+    ];
+    for (i, (seed, call, _)) in hostile.iter().enumerate() {
         entries.push_str(&format!(
-            "[[entries.causes]]\nid = \"c{i}\"\ntitle = \"C\"\ncheck = 'let s = \"x\"; while s.len() < 8000000 {{ s += s; }} {call}; true'\n"
+            "[[entries.causes]]\nid = \"c{i}\"\ntitle = \"C\"\ncheck = '''let s = \"{seed}\"; while s.len() < 8000000 {{ s += s; }} {call}; true'''\n"
         ));
     }
+    // honest uses: every overload on a small string, and the large one in a few segments
+    entries.push_str(concat!(
+        "[[entries.causes]]\nid = \"honest\"\ntitle = \"C\"\ncheck = '''let t = \"a,b;c d,é\";",
+        r#" t.split(",") == ["a", "b;c d", "é"] && t.split(',') == ["a", "b;c d", "é"]"#,
+        r#" && t.split(",", 2) == ["a", "b;c d,é"] && t.split(',', 2) == ["a", "b;c d,é"]"#,
+        r#" && t.split_rev(",") == ["é", "b;c d", "a"] && t.split_rev(',') == ["é", "b;c d", "a"]"#,
+        r#" && t.split_rev(",", 2) == ["é", "a,b;c d"] && t.split_rev(',', 2) == ["é", "a,b;c d"]"#,
+        r#" && t.split() == ["a,b;c", "d,é"] && t.split("") == ["", "a", ",", "b", ";", "c", " ", "d", ",", "é", ""]"#,
+        r#" && t.to_chars() == ['a', ',', 'b', ';', 'c', ' ', 'd', ',', 'é'] && t.split(3) == ["a,b", ";c d,é"]'''"#,
+        "\n",
+        "[[entries.causes]]\nid = \"honest-large\"\ntitle = \"C\"\ncheck = '''let s = \"x\"; while s.len() < 8000000 { s += s; }",
+        r#" s.split("x", 100).len() == 100 && s.split_rev('x', 3)[2].len() == s.len() - 2 && s.split("y") == [s]'''"#,
+        "\n",
+    ));
     // the most the default ceiling allows
     write_pack(
         &dir,
@@ -692,6 +715,7 @@ fn splitting_a_string_cannot_allocate_past_the_array_size_limit() {
         &entries,
     );
     let engine = Arc::new(load_beside_good(dir));
+    assert_eq!(engine.packs().len(), 2, "{:#?}", engine.skipped());
     let e = engine.clone();
     let t = Instant::now();
     let d = within(BUDGET, "split query", move || {
@@ -703,15 +727,35 @@ fn splitting_a_string_cannot_allocate_past_the_array_size_limit() {
         .iter()
         .find(|m| m.id == "hostile-split/e")
         .unwrap();
-    for c in &m.causes {
-        assert_eq!(c.verdict, Verdict::Error, "{}: {:?}", c.id, c.error);
+    assert_eq!(m.causes.len(), hostile.len() + 2, "every cause was checked");
+    for (i, (_, call, what)) in hostile.iter().enumerate() {
+        let c = m.causes.iter().find(|c| c.id == format!("c{i}")).unwrap();
+        assert_eq!(c.verdict, Verdict::Error, "{call}: {:?}", c.error);
+        let msg = c.error.as_deref().unwrap_or_default();
+        assert!(
+            msg.contains(&format!(
+                "{what} would make an array of more than 10000 items, over the array size limit of 10000 items (max_array_size)"
+            )),
+            "{call}: {msg}"
+        );
+    }
+    for id in ["honest", "honest-large"] {
+        let c = m.causes.iter().find(|c| c.id == id).unwrap();
+        assert_eq!(c.verdict, Verdict::Confirmed, "{id}: {:?}", c.error);
     }
     let grown = peak_rss().unwrap_or(0).saturating_sub(before);
-    assert!(
-        grown < 256 << 20 && elapsed < Duration::from_secs(2),
-        "four checks raised peak memory by {} MB and took {elapsed:?}",
+    eprintln!(
+        "{} checks: peak memory +{} MB, {elapsed:?}",
+        m.causes.len(),
         grown >> 20
     );
+    // each hostile call used to take about 540 MB and 2 s in a debug build
+    assert!(
+        grown < 96 << 20,
+        "the checks raised peak memory by {} MB",
+        grown >> 20
+    );
+    assert!(elapsed < Duration::from_secs(2), "{elapsed:?}");
 }
 
 #[test]
