@@ -1,12 +1,12 @@
 //! Criterion benchmarks on the shipped packs: load (parse, validate, compile regexes and
-//! checks, build the index), `search` and `diagnose` per query over the dev queries, and one
-//! check evaluation.
+//! checks, build the index), `search` and `diagnose` per query over the dev queries, one
+//! check evaluation, and `scan` throughput over a 4 MiB chunk of log (MB/s).
 //!
 //! Run: `cargo bench -p fixbook --bench engine`
 
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use fixbook::{Engine, Query};
 
 fn queries() -> Vec<String> {
@@ -52,6 +52,31 @@ fn bench(c: &mut Criterion) {
     c.bench_function("one check evaluation", |b| {
         b.iter(|| black_box(se.evaluate(&check, &facts)))
     });
+    // a log chunk as `fixbook scan` reads it: ordinary lines, one in 500 a known message
+    let mut chunk = String::new();
+    let mut n = 0u32;
+    while chunk.len() < 4 << 20 {
+        n += 1;
+        if n.is_multiple_of(500) {
+            chunk.push_str(&qs[n as usize % qs.len()].replace('\n', " "));
+        } else {
+            chunk.push_str(&format!(
+                "2026-11-28T10:{:02}:{:02}Z worker-{} INFO request {n} served in {} ms",
+                n % 60,
+                n % 59,
+                n % 7,
+                n % 1000
+            ));
+        }
+        chunk.push('\n');
+    }
+    let mut group = c.benchmark_group("scan");
+    group.throughput(Throughput::Bytes(chunk.len() as u64));
+    group.sample_size(20);
+    group.bench_function("4 MiB log chunk", |b| {
+        b.iter(|| black_box(engine.scan_chunk(&chunk)))
+    });
+    group.finish();
 }
 
 criterion_group!(benches, bench);
