@@ -149,6 +149,10 @@ proptest! {
         let lines = normalize_lines(&text);
         prop_assert_eq!(normalize_lines(&lines), lines.clone());
         prop_assert_eq!(lines.matches('\n').count(), text.matches('\n').count());
+        // each line as `normalize` gives it on its own (the chunk path copies canonical runs)
+        for (got, raw) in lines.split('\n').zip(text.split('\n')) {
+            prop_assert_eq!(got, normalize(raw, usize::MAX).text);
+        }
     }
 
     #[test]

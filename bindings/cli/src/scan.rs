@@ -6,6 +6,7 @@
 //! chunk), and only lines that hit get a full diagnosis. JSON records (`--jsonl-field`) are
 //! free text, so each gets a full search.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
@@ -62,8 +63,8 @@ fn read_chunk(reader: &mut impl BufRead, first_line: u64) -> std::io::Result<Opt
         // finish the line
         reader.read_until(b'\n', &mut bytes)?;
     }
-    let lines = bytes.iter().filter(|&&b| b == b'\n').count() as u64
-        + u64::from(bytes.last() != Some(&b'\n'));
+    let lines =
+        memchr::memchr_iter(b'\n', &bytes).count() as u64 + u64::from(bytes.last() != Some(&b'\n'));
     Ok(Some(Chunk {
         bytes,
         first_line,
@@ -72,13 +73,18 @@ fn read_chunk(reader: &mut impl BufRead, first_line: u64) -> std::io::Result<Opt
 }
 
 fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineResult> {
-    let (text, invalid) = fixbook::matcher::decode_lossy(&chunk.bytes);
-    let note = invalid.map(|_| "line was not valid UTF-8; invalid bytes were replaced".to_owned());
-    let lines: Vec<&str> = text.split_terminator('\n').collect();
+    // valid UTF-8 (the common case) is used in place; otherwise decoded with replacements
+    let (text, note) = match std::str::from_utf8(&chunk.bytes) {
+        Ok(text) => (Cow::Borrowed(text), None),
+        Err(_) => (
+            Cow::Owned(fixbook::matcher::decode_lossy(&chunk.bytes).0),
+            Some("line was not valid UTF-8; invalid bytes were replaced".to_owned()),
+        ),
+    };
     let mut out = Vec::new();
     match opts.field {
         Some(field) => {
-            for (i, raw) in lines.iter().enumerate() {
+            for (i, raw) in text.split_terminator('\n').enumerate() {
                 let Ok(v) = serde_json::from_str::<serde_json::Value>(raw) else {
                     continue;
                 };
@@ -100,7 +106,14 @@ fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineRe
             }
         }
         None => {
-            for hit in engine.scan_chunk(&text) {
+            let hits = engine.scan_chunk(&text);
+            // the raw lines are needed only to diagnose hits
+            let lines: Vec<&str> = if opts.count || hits.is_empty() {
+                Vec::new()
+            } else {
+                text.split_terminator('\n').collect()
+            };
+            for hit in hits {
                 let raw = lines.get(hit.line).copied().unwrap_or_default();
                 let diagnosis = if opts.count {
                     None

@@ -307,20 +307,22 @@ impl SignatureSet {
                 (text, None)
             };
             let starts = hay_starts.as_deref().unwrap_or(&line_starts);
-            // (line, literal) pairs, each once
+            // (line, literal) pairs. Most lines hold no literal: a plain search (which stops
+            // at the first literal) skips to the next line that holds one, then only that
+            // line is searched for all of its literals.
             let mut seen: Vec<(usize, u32)> = Vec::new();
-            let mut cursor = 0usize;
-            for m in ac.find_overlapping_iter(hay) {
-                // matches arrive in order of their end, so the line only moves forward
-                // (or back a little for long overlapping literals)
-                let at = m.start();
-                if starts.get(cursor).is_some_and(|&s| s > at) {
-                    cursor = starts.partition_point(|&s| s <= at) - 1;
-                }
-                while starts.get(cursor + 1).is_some_and(|&s| s <= at) {
-                    cursor += 1;
-                }
-                seen.push((cursor, m.pattern().as_u32()));
+            let mut pos = 0usize;
+            while pos < hay.len() {
+                let Some(m) = ac.find(aho_corasick::Input::new(hay).span(pos..hay.len())) else {
+                    break;
+                };
+                let l = starts.partition_point(|&s| s <= m.start()) - 1;
+                let (ls, le) = (starts[l], starts.get(l + 1).map_or(hay.len(), |&e| e - 1));
+                seen.extend(
+                    ac.find_overlapping_iter(&hay[ls..le])
+                        .map(|m| (l, m.pattern().as_u32())),
+                );
+                pos = le + 1;
             }
             seen.sort_unstable();
             seen.dedup();

@@ -6,6 +6,8 @@
 //! before anything else looks at it. Case is kept (captures return what the user wrote);
 //! signatures match case-insensitively instead.
 
+use std::borrow::Cow;
+
 /// The input text after normalisation, with what was changed on the way.
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
@@ -71,48 +73,162 @@ pub fn normalize(input: &str, max_bytes: usize) -> Normalized {
 
 /// Normalises every line of `input` on its own (as [`normalize`] does) and keeps the line
 /// breaks, so a match can be traced back to its line. Used to scan logs a chunk at a time.
-pub fn normalize_lines(input: &str) -> String {
-    let mut out = String::with_capacity(input.len());
-    for (i, line) in input.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
+///
+/// Most log lines are already in canonical form (ASCII, no tabs or control bytes, single
+/// spaces): those are not copied one by one but in runs, and a chunk made only of them is
+/// returned as it is.
+pub fn normalize_lines(input: &str) -> Cow<'_, str> {
+    let bytes = input.as_bytes();
+    // allocated when the first line needs folding
+    let mut out: Option<Vec<u8>> = None;
+    // start of the run of canonical lines not yet copied to `out` (with its line break)
+    let mut clean_from = 0;
+    let mut start = 0;
+    loop {
+        let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+        let line = &input[start..end];
+        if !is_canonical_ascii(line.as_bytes()) {
+            let o = out.get_or_insert_with(|| Vec::with_capacity(input.len()));
+            o.extend_from_slice(&bytes[clean_from..start]);
+            fold_line(line, o);
+            clean_from = end;
         }
-        let mut pending_space = false;
-        let start = out.len();
-        if line.is_ascii() {
-            // the common case in logs, byte by byte: the same folding as `fold_char`
-            for &b in line.as_bytes() {
-                let b = match b {
-                    b'`' => b'\'',
-                    b if b.is_ascii_whitespace() || b.is_ascii_control() => b' ',
-                    b => b,
-                };
-                if b == b' ' {
-                    pending_space = out.len() > start;
-                    continue;
-                }
-                if pending_space {
-                    out.push(' ');
-                    pending_space = false;
-                }
-                out.push(char::from(b));
-            }
-            continue;
+        if end == bytes.len() {
+            break;
         }
-        for c in line.chars() {
-            let Some(c) = fold_char(c) else { continue };
-            if c == ' ' {
-                pending_space = out.len() > start;
-                continue;
-            }
-            if pending_space {
-                out.push(' ');
-                pending_space = false;
-            }
-            out.push(c);
+        start = end + 1;
+    }
+    match out {
+        None => Cow::Borrowed(input),
+        Some(mut o) => {
+            o.extend_from_slice(&bytes[clean_from..]);
+            // only whole characters were copied, so this is valid UTF-8
+            Cow::Owned(
+                String::from_utf8(o)
+                    .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+            )
         }
     }
-    out
+}
+
+/// Appends `line` (ASCII, printable) without leading and trailing spaces and with each run of
+/// spaces made one: the usual case of a log line with aligned columns. Copies the text
+/// between runs whole.
+fn squeeze_spaces(line: &[u8], out: &mut Vec<u8>) {
+    let start = line.iter().position(|&b| b != b' ').unwrap_or(line.len());
+    let end = line
+        .iter()
+        .rposition(|&b| b != b' ')
+        .map_or(start, |i| i + 1);
+    let t = &line[start..end];
+    let mut copied = 0;
+    while let Some(i) = find_double_space(t, copied) {
+        out.extend_from_slice(&t[copied..=i]);
+        // `t` ends with a non-space, so the run ends inside it
+        let mut j = i + 2;
+        while t[j] == b' ' {
+            j += 1;
+        }
+        copied = j;
+    }
+    out.extend_from_slice(&t[copied..]);
+}
+
+/// The first `i >= from` with two spaces at `t[i..i + 2]`, eight positions at a time.
+fn find_double_space(t: &[u8], from: usize) -> Option<usize> {
+    const SPACES: u64 = u64::from_ne_bytes([b' '; 8]);
+    const LOW: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let word = |at: usize| {
+        t.get(at..at + 8)
+            .and_then(|w| <[u8; 8]>::try_from(w).ok())
+            .map(u64::from_le_bytes)
+    };
+    let mut i = from;
+    while let (Some(x), Some(y)) = (word(i), word(i + 1)) {
+        // a zero byte where both byte `k` and byte `k + 1` are spaces; the lowest flagged
+        // byte of this zero-byte test is always a true one
+        let v = (x ^ SPACES) | (y ^ SPACES);
+        let zero = v.wrapping_sub(LOW) & !v & HIGH;
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    (i..t.len().saturating_sub(1)).find(|&k| t[k] == b' ' && t[k + 1] == b' ')
+}
+
+/// Whether `line` is ASCII that normalisation leaves unchanged: no control byte, no
+/// backtick, no leading, trailing or double space.
+fn is_canonical_ascii(line: &[u8]) -> bool {
+    match (line.first(), line.last()) {
+        (None, _) | (_, None) => return true,
+        (Some(b' '), _) | (_, Some(b' ')) => return false,
+        _ => {}
+    }
+    // branch-free over pairs of bytes so that it vectorises
+    let odd_byte = |b: u8| !(0x20..0x7f).contains(&b) | (b == b'`');
+    let odd = line
+        .iter()
+        .zip(&line[1..])
+        .fold(odd_byte(line[0]), |acc, (&a, &b)| {
+            acc | odd_byte(b) | ((a == b' ') & (b == b' '))
+        });
+    !odd
+}
+
+/// Appends the normal form of one line (no line break inside) to `out`.
+fn fold_line(line: &str, out: &mut Vec<u8>) {
+    let base = out.len();
+    if line.is_ascii() {
+        let bytes = line.as_bytes();
+        if !bytes.iter().fold(false, |acc, &b| {
+            acc | (b < 0x20) | (b == 0x7f) | (b == b'`')
+        }) {
+            squeeze_spaces(bytes, out);
+            return;
+        }
+        // the same folding as `fold_char`, in place and without
+        // branches on the data (copy every byte, advance past it unless it is a space after
+        // a space or at the start)
+        out.extend_from_slice(line.as_bytes());
+        let buf = &mut out[base..];
+        let mut w = 0;
+        let mut prev_space = true;
+        for i in 0..buf.len() {
+            let b = buf[i];
+            let c = if b == b'`' {
+                b'\''
+            } else if b < 0x20 || b == 0x7f {
+                b' '
+            } else {
+                b
+            };
+            let space = c == b' ';
+            buf[w] = c;
+            w += usize::from(!(space & prev_space));
+            prev_space = space;
+        }
+        if w > 0 && buf[w - 1] == b' ' {
+            w -= 1;
+        }
+        out.truncate(base + w);
+        return;
+    }
+    let mut pending_space = false;
+    let mut utf8 = [0u8; 4];
+    for c in line.chars() {
+        let Some(c) = fold_char(c) else { continue };
+        if c == ' ' {
+            pending_space = out.len() > base;
+            continue;
+        }
+        if pending_space {
+            out.push(b' ');
+            pending_space = false;
+        }
+        out.extend_from_slice(c.encode_utf8(&mut utf8).as_bytes());
+    }
 }
 
 /// Decodes bytes as UTF-8, replacing invalid sequences, and says so in a note.
@@ -163,12 +279,48 @@ mod tests {
     }
 
     #[test]
+    fn double_spaces_are_found_at_every_offset() {
+        for len in 2..40 {
+            for at in 0..len - 1 {
+                let mut t = vec![b'x'; len];
+                t[at] = b' ';
+                t[at + 1] = b' ';
+                assert_eq!(find_double_space(&t, 0), Some(at), "{len} {at}");
+                assert_eq!(find_double_space(&t, at + 1), None, "{len} {at}");
+            }
+            assert_eq!(find_double_space(&b"x x".repeat(len), 0), None);
+        }
+    }
+
+    #[test]
+    fn canonical_lines_are_kept_as_they_are() {
+        let clean = "2026-11-28 INFO ok\nSession token not found\n\nlast";
+        assert!(matches!(normalize_lines(clean), Cow::Borrowed(_)));
+        // canonical runs around folded lines: each line as `normalize` would give it
+        let mixed = "ok one\n  two\tx \nthree\nf\u{2019}our  \nfive\n";
+        let expected: Vec<String> = mixed
+            .split('\n')
+            .map(|l| normalize(l, 1 << 20).text)
+            .collect();
+        assert_eq!(normalize_lines(mixed), expected.join("\n"));
+        assert!(matches!(normalize_lines(mixed), Cow::Owned(_)));
+    }
+
+    #[test]
     fn ascii_fast_path_folds_like_the_general_one() {
         let all: String = (0u8..0x80)
             .filter(|&b| b != b'\n')
             .map(char::from)
             .collect();
-        for text in [all.as_str(), "a\x0b b\x7f`c`  d\te", "  x  ", "\0\0"] {
+        for text in [
+            all.as_str(),
+            "a\x0b b\x7f`c`  d\te",
+            "  x  ",
+            "\0\0",
+            "INFO  two   three    end",
+            "   ",
+            " a b ",
+        ] {
             assert_eq!(
                 normalize_lines(text),
                 normalize(text, 1 << 20).text,
