@@ -140,7 +140,7 @@ fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineRe
 /// Runs a scan; returns the exit code.
 pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8, (u8, String)> {
     let file = opts.file;
-    let (mut reader, size): (Box<dyn BufRead>, Option<u64>) = if file == "-" {
+    let (mut reader, size): (Box<dyn BufRead + Send>, Option<u64>) = if file == "-" {
         (
             Box::new(std::io::BufReader::with_capacity(1 << 20, std::io::stdin())),
             None,
@@ -170,58 +170,79 @@ pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut totals: BTreeMap<String, u64> = BTreeMap::new();
     let mut matched: u64 = 0;
-    let mut next_line: u64 = 1;
-    loop {
-        let mut chunks = Vec::with_capacity(batch);
-        for _ in 0..batch {
-            match read_chunk(&mut reader, next_line)
-                .map_err(|e| (exit::USAGE, format!("{file}: {e}")))?
-            {
-                Some(c) => {
-                    next_line += c.lines;
-                    chunks.push(c);
+    let mut lines: u64 = 0;
+    // A reader thread keeps the next batch coming while this one is matched; the channel
+    // holds at most one batch, so memory stays at about two batches of chunks.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Chunk>>(batch);
+    std::thread::scope(|scope| -> Result<(), (u8, String)> {
+        scope.spawn(move || {
+            let mut next_line: u64 = 1;
+            loop {
+                let chunk = read_chunk(&mut reader, next_line);
+                let more = matches!(chunk, Ok(Some(_)));
+                let item = match chunk {
+                    Ok(Some(c)) => {
+                        next_line += c.lines;
+                        Ok(c)
+                    }
+                    Ok(None) => break,
+                    Err(e) => Err(e),
+                };
+                // a closed channel means the scan stopped
+                if tx.send(item).is_err() || !more {
+                    break;
                 }
-                None => break,
             }
-        }
-        if chunks.is_empty() {
-            break;
-        }
-        let bytes: u64 = chunks.iter().map(|c| c.bytes.len() as u64).sum();
-        let results: Vec<Vec<LineResult>> = chunks
-            .par_iter()
-            .map(|c| process(engine, c, opts))
-            .collect();
-        for r in results.into_iter().flatten() {
-            matched += 1;
-            if opts.count {
-                for e in &r.entries {
-                    *totals.entry(e.clone()).or_insert(0) += 1;
+        });
+        // owned here, so that an early return closes the channel and ends the reader
+        let rx = rx;
+        loop {
+            let mut chunks = Vec::with_capacity(batch);
+            for item in rx.iter() {
+                chunks.push(item.map_err(|e| (exit::USAGE, format!("{file}: {e}")))?);
+                if chunks.len() == batch {
+                    break;
                 }
-                continue;
             }
-            let Some(d) = r.diagnosis else { continue };
-            if d.matches.is_empty() {
-                continue;
+            if chunks.is_empty() {
+                return Ok(());
             }
-            if opts.json {
-                let mut rec = serde_json::json!({ "line": r.line, "matches": d.matches });
-                if !d.notes.is_empty() {
-                    rec["notes"] = serde_json::json!(d.notes);
+            let bytes: u64 = chunks.iter().map(|c| c.bytes.len() as u64).sum();
+            lines += chunks.iter().map(|c| c.lines).sum::<u64>();
+            let results: Vec<Vec<LineResult>> = chunks
+                .par_iter()
+                .map(|c| process(engine, c, opts))
+                .collect();
+            for r in results.into_iter().flatten() {
+                matched += 1;
+                if opts.count {
+                    for e in &r.entries {
+                        *totals.entry(e.clone()).or_insert(0) += 1;
+                    }
+                    continue;
                 }
-                let _ = writeln!(out, "{rec}");
-            } else {
-                crate::render::scan_line(style, &mut out, r.line, &d);
+                let Some(d) = r.diagnosis else { continue };
+                if d.matches.is_empty() {
+                    continue;
+                }
+                if opts.json {
+                    let mut rec = serde_json::json!({ "line": r.line, "matches": d.matches });
+                    if !d.notes.is_empty() {
+                        rec["notes"] = serde_json::json!(d.notes);
+                    }
+                    let _ = writeln!(out, "{rec}");
+                } else {
+                    crate::render::scan_line(style, &mut out, r.line, &d);
+                }
+            }
+            if let Some(pb) = &progress {
+                pb.inc(bytes);
             }
         }
-        if let Some(pb) = &progress {
-            pb.inc(bytes);
-        }
-    }
+    })?;
     if let Some(pb) = progress {
         pb.finish_and_clear();
     }
-    let lines = next_line - 1;
     if opts.count {
         if opts.json {
             let _ = writeln!(
