@@ -1,5 +1,6 @@
 //! Property tests: what holds for any input. Search answers any text with a well-formed
 //! answer, a known error message is found inside noise, normalisation is idempotent, the
+//! scan of a chunk finds line by line what search finds by signature, the
 //! pack loader returns `Ok` or located errors for any TOML-like text, and facts of any type
 //! give an answer or a `Fact` error.
 //!
@@ -138,6 +139,38 @@ proptest! {
         let d = engine().search(&text, 3);
         let ids: Vec<&str> = d.matches.iter().map(|m| m.id.as_str()).collect();
         prop_assert!(ids.contains(&expect.as_str()), "{text:?}: {ids:?}");
+    }
+
+    #[test]
+    fn scanning_a_chunk_finds_what_search_finds_by_signature(
+        lines in prop::collection::vec(
+            prop_oneof![
+                pasted_text(),
+                (noise(), 0..known_messages().len(), noise())
+                    .prop_map(|(a, i, b)| format!("{a} {} {b}", known_messages()[i].0)),
+            ],
+            1..12,
+        )
+    ) {
+        let chunk = lines.join("\n");
+        let hits = engine().scan_chunk(&chunk);
+        for (i, line) in chunk.split('\n').enumerate() {
+            let mut by_search: Vec<String> = engine()
+                .search(line, 100)
+                .matches
+                .into_iter()
+                .filter(|m| !m.evidence.signatures.is_empty())
+                .map(|m| m.id)
+                .collect();
+            by_search.sort();
+            let mut by_scan = hits
+                .iter()
+                .find(|h| h.line == i)
+                .map(|h| h.entries.clone())
+                .unwrap_or_default();
+            by_scan.sort();
+            prop_assert_eq!(by_scan, by_search, "line {}: {:?}", i, line);
+        }
     }
 
     #[test]
