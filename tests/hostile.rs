@@ -1226,3 +1226,52 @@ fn sixteen_readers_and_a_hundred_reloads_see_one_consistent_set() {
         "readers answered {n} queries during {reload_time:?} of reloads"
     );
 }
+
+/// F13: the time limit is checked between operations, and one built-in call over a large
+/// string (`chars()` of 8 MiB) is a single operation of tens of milliseconds. A loop of such
+/// calls must still stop close to the limit, not hundreds of calls later.
+#[test]
+fn a_loop_of_long_builtin_calls_stops_near_the_time_limit() {
+    let dir = tempdir("long-builtins");
+    let mut entries = String::from(
+        "[[entries]]\nid = \"e\"\ntitle = \"E\"\n[[entries.signatures]]\nid = \"s\"\npattern = 'hostile long builtin test'\n",
+    );
+    for (i, body) in ["loop { s.chars(); }", "loop { for c in s { break; } }"]
+        .iter()
+        .enumerate()
+    {
+        entries.push_str(&format!(
+            "[[entries.causes]]\nid = \"c{i}\"\ntitle = \"C\"\ncheck = '''let s = \"x\"; while s.len() < 8000000 {{ s += s; }} {body} true'''\n"
+        ));
+    }
+    // large strings allowed (the ceiling), a short time limit
+    write_pack(
+        &dir,
+        "hostile-long-builtins",
+        "[limits]\nmax_string_size = 10485760\nmax_duration_ms = 50\n",
+        &entries,
+    );
+    let engine = Arc::new(load_beside_good(dir));
+    let e = engine.clone();
+    let t = Instant::now();
+    let d = within(Duration::from_secs(60), "long builtins query", move || {
+        e.search("hostile long builtin test", 3)
+    });
+    let elapsed = t.elapsed();
+    let m = d
+        .matches
+        .iter()
+        .find(|m| m.id == "hostile-long-builtins/e")
+        .expect("the hostile entry matches");
+    for c in &m.causes {
+        assert_eq!(c.verdict, Verdict::Error, "{}: {:?}", c.id, c.error);
+        let msg = c.error.as_deref().unwrap_or_default();
+        assert!(msg.contains("max_duration_ms"), "{}: {msg}", c.id);
+    }
+    eprintln!("two looping checks of long built-in calls: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_secs(8),
+        "two checks with a 50 ms limit took {elapsed:?}"
+    );
+    assert_good_pack_answers(&engine);
+}
