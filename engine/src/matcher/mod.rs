@@ -116,8 +116,14 @@ pub struct SignatureHit {
 #[derive(Debug)]
 pub struct SignatureSet {
     patterns: Vec<Arc<Pattern>>,
-    /// Every distinct required literal; `None` when no signature has one.
+    /// Every distinct required literal, in one automaton cheap to build (queries search a
+    /// few hundred bytes); `None` when no signature has one.
     literals: Option<AhoCorasick>,
+    /// The same literals, kept to build [`SignatureSet::scan_automaton`].
+    literal_bytes: Vec<Vec<u8>>,
+    /// The automaton for scanning logs (a full DFA while the literals are small), built on
+    /// the first scan: it costs milliseconds that a single query does not repay.
+    scan_literals: OnceLock<Option<AhoCorasick>>,
     /// Automaton pattern id → signatures requiring that literal.
     owners: Vec<Vec<u32>>,
     /// Signatures without a required literal.
@@ -160,29 +166,46 @@ impl SignatureSet {
         let automaton = if literals.is_empty() {
             None
         } else {
-            // a full DFA is the fastest automaton (one table lookup per byte) but takes about
-            // a kilobyte per literal byte; past DFA_LITERAL_BYTES the library picks the
-            // compact NFA
-            let total: usize = literals.iter().map(|l| l.len()).sum();
-            let kind = (total <= DFA_LITERAL_BYTES).then_some(aho_corasick::AhoCorasickKind::DFA);
             Some(
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
-                    .kind(kind)
-                    // with a DFA, its own byte-at-a-time scan beats the rare-byte prefilter,
-                    // whose candidates (digits, punctuation) are everywhere in logs
-                    .prefilter(kind.is_none())
                     .build(&literals)
                     .map_err(|e| format!("cannot build the signature literals: {e}"))?,
             )
         };
+        let literal_bytes = literals.iter().map(|l| l.to_vec()).collect();
         Ok(SignatureSet {
             patterns,
             literals: automaton,
+            literal_bytes,
+            scan_literals: OnceLock::new(),
             owners,
             residual,
             residual_set: OnceLock::new(),
         })
+    }
+
+    /// The literal automaton for long texts (logs): a full DFA is the fastest (one table
+    /// lookup per byte) but takes about a kilobyte per literal byte, so past
+    /// `DFA_LITERAL_BYTES` it is the automaton queries use.
+    fn scan_automaton(&self) -> Option<&AhoCorasick> {
+        self.scan_literals
+            .get_or_init(|| {
+                let total: usize = self.literal_bytes.iter().map(Vec::len).sum();
+                if self.literal_bytes.is_empty() || total > DFA_LITERAL_BYTES {
+                    return None;
+                }
+                AhoCorasick::builder()
+                    .ascii_case_insensitive(true)
+                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    // its own byte-at-a-time scan beats the rare-byte prefilter, whose
+                    // candidates (digits, punctuation) are everywhere in logs
+                    .prefilter(false)
+                    .build(&self.literal_bytes)
+                    .ok()
+            })
+            .as_ref()
+            .or(self.literals.as_ref())
     }
 
     /// Number of signatures in the set.
@@ -295,7 +318,7 @@ impl SignatureSet {
             &text[start..end]
         };
         let mut out: Vec<(usize, usize)> = Vec::new();
-        if let Some(ac) = &self.literals {
+        if let Some(ac) = self.scan_automaton() {
             let folded;
             let (hay, hay_starts) = if has_case_folding_outliers(text) {
                 folded = fold_outliers(text);
