@@ -28,6 +28,7 @@
 
 #![deny(missing_docs)]
 
+mod budget;
 pub mod diagnose;
 pub mod embedded;
 mod engine;

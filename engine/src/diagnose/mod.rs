@@ -36,7 +36,8 @@ pub struct QueryLimits {
     pub default_limit: usize,
     /// Time the checks of one query may take together: once it is spent, the checks of the
     /// remaining candidates are not run and get an `error` verdict. The checks of one
-    /// candidate run together, each bounded by its own limits.
+    /// candidate run together, each bounded by its own limits. Counted in the querying
+    /// thread's CPU time, so a loaded host does not cut honest checks.
     pub max_check_time: std::time::Duration,
 }
 
@@ -253,7 +254,7 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
     // the top `limit` (symptoms move a score by at most RANKING.symptom each), and within
     // the query's check time
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-    let deadline = std::time::Instant::now() + limits.max_check_time;
+    let budget = crate::budget::Budget::start(limits.max_check_time);
     let mut results: Vec<(Scored, Match, Vec<CheckTrace>)> = Vec::new();
     let reach = |c: &Scored| c.score + RANKING.symptom * set.entry(c.entry).symptoms.len() as f32;
     // no final score can be above this, so a words-only match at or above this share of it
@@ -286,7 +287,7 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
             &input_facts,
             extracted,
             text,
-            deadline,
+            &budget,
         );
         let mut c = c;
         c.score += symptom_delta;
@@ -540,13 +541,13 @@ fn evaluate(
     input: &Facts,
     extracted: &BTreeMap<String, FactValue>,
     text: &str,
-    deadline: std::time::Instant,
+    budget: &crate::budget::Budget,
 ) -> (Match, Vec<CheckTrace>, f32) {
     let entry = set.entry(c.entry);
     let pack = set.pack_of(c.entry);
     // the query's check time is spent between candidates, not inside one: an entry's checks
     // run together, so one slow check does not starve the others of its entry
-    let out_of_time = std::time::Instant::now() >= deadline;
+    let out_of_time = budget.spent();
     let run = |check: &crate::script::Check, facts: &Facts| {
         if out_of_time {
             crate::script::Evaluation {

@@ -67,7 +67,7 @@ pub(crate) struct RawLimits {
     pub max_array_size: Option<usize>,
     /// Maximum map size (default 10000).
     pub max_map_size: Option<usize>,
-    /// Wall-clock budget per evaluation in milliseconds (default 50).
+    /// CPU-time budget per evaluation in milliseconds (default 50).
     pub max_duration_ms: Option<u64>,
 }
 

@@ -14,7 +14,9 @@
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use crate::budget::Budget;
 
 use regex::Regex;
 use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Position, Scope, AST};
@@ -41,7 +43,8 @@ pub struct Limits {
     pub max_array_size: usize,
     /// Maximum number of items in a map.
     pub max_map_size: usize,
-    /// Wall-clock budget of one evaluation, in milliseconds.
+    /// Time budget of one evaluation, in milliseconds of the evaluating thread's CPU time
+    /// (time spent waiting for a core does not count; wall-clock time outside Linux).
     pub max_duration_ms: u64,
 }
 
@@ -178,7 +181,7 @@ struct EvalState {
     facts: Facts,
     read: Vec<String>,
     missing: BTreeSet<String>,
-    deadline: Instant,
+    budget: Budget,
 }
 
 thread_local! {
@@ -303,11 +306,7 @@ impl ScriptEngine {
             if ops % CLOCK_EVERY_OPS != 0 {
                 return None;
             }
-            let late = STATE.with(|s| {
-                s.borrow()
-                    .as_ref()
-                    .is_some_and(|st| Instant::now() > st.deadline)
-            });
+            let late = STATE.with(|s| s.borrow().as_ref().is_some_and(|st| st.budget.spent()));
             late.then(|| Dynamic::from("time limit exceeded"))
         });
         engine.register_fn(
@@ -526,7 +525,7 @@ impl ScriptEngine {
                 facts: facts.clone(),
                 read: Vec::new(),
                 missing: BTreeSet::new(),
-                deadline: Instant::now() + budget,
+                budget: Budget::start(budget),
             })
         });
         let mut scope = Scope::new();
@@ -702,6 +701,7 @@ fn describe_error(e: &EvalAltResult, limits: &Limits) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Instant;
 
     fn facts(pairs: &[(&str, FactValue)]) -> Facts {
         pairs
