@@ -2,7 +2,7 @@
 """Writes seed inputs for every fuzz target into fuzz/corpus/<target>/seed-*.
 
 Seeds come from the repository itself: the shipped and fixture packs (load_pack, check),
-the query corpus tests/data/dev-queries.jsonl (query, query_json) and the pack examples
+the query corpus tests/data/dev-queries.jsonl (query, query_json, scan) and the pack examples
 (query_json). Existing corpus files are kept; seeds are rewritten each time.
 """
 import json
@@ -76,6 +76,16 @@ def main():
         write("query_json", f"{i:03}", json.dumps(req))
     write("query", "syntax", b"\x85error: \"(x AND y) OR -z\" title:foo [1 TO 2] {a} ~2 ^3 *")
     write("query", "binary", bytes(range(256)))
+    # log chunks: ordinary lines (padded levels, tabs, CRLF) around the corpus' messages
+    noise = ["2026-11-28T10:00:00Z INFO  request served in 12 ms", "\tat worker.run(Worker.java:42)",
+             "WARN\tretrying   in 5 s\r", "", "  indented  line  ", "caf\u00e9 \u2019quoted\u2019 \u2014 dash"]
+    for i in range(0, len(queries), 4):
+        lines = []
+        for q in queries[i:i + 4]:
+            lines.append(rnd.choice(noise))
+            lines.append(f"{rnd.choice(['ERROR ', 'E ', ''])}{q}")
+        write("scan", f"{i:03}", "\n".join(lines))
+    write("scan", "binary", bytes(range(256)) * 2)
     # requests with facts, from the pack examples
     n = 0
     for d in pack_dirs():

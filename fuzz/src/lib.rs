@@ -13,6 +13,7 @@
 //! | `query_json` | a diagnose request as JSON (the C door)       | `Ok`, or `Err` of kind `Fact` only          |
 //! | `facts`      | bytes decoded into an entry's text and facts  | `Ok`, or `Err` of kind `Fact`; the JSON door agrees with the Rust one |
 //! | `check`      | a Rhai check script                           | compiles or not; evaluates to a verdict within its limits, never panics or hangs |
+//! | `scan`       | a chunk of log lines, bytes decoded lossily   | each line normalised as on its own; the lines and entries found are those search finds by signature, line by line |
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -24,7 +25,7 @@ use fixbook::script::{Limits, ScriptEngine};
 use fixbook::{Diagnosis, Engine, ErrorKind, FactDecl, FactType, FactValue, Query, Verdict};
 
 /// The fuzz targets, by name (also the folder names under `tests/data/fuzz-regressions/`).
-pub const TARGETS: [&str; 5] = ["load_pack", "query", "query_json", "facts", "check"];
+pub const TARGETS: [&str; 6] = ["load_pack", "query", "query_json", "facts", "check", "scan"];
 
 /// Runs one input through the named target's harness.
 pub fn run(target: &str, data: &[u8]) {
@@ -34,6 +35,7 @@ pub fn run(target: &str, data: &[u8]) {
         "query_json" => query_json_bytes(data),
         "facts" => facts_bytes(data),
         "check" => check_bytes(data),
+        "scan" => scan_bytes(data),
         other => panic!("unknown fuzz target {other}"),
     }
 }
@@ -432,5 +434,54 @@ pub fn check_bytes(data: &[u8]) {
             Verdict::Unknown => assert!(!ev.missing.is_empty()),
             Verdict::Confirmed | Verdict::RuledOut => assert!(ev.missing.is_empty()),
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// scan
+
+/// `scan`: the input is a chunk of a log, decoded lossily as `fixbook scan` does. The fast
+/// chunk path (lines copied in runs, one literal search, a regex only on lines holding its
+/// literal) must agree line by line with normalising and searching each line on its own.
+pub fn scan_bytes(data: &[u8]) {
+    let (chunk, _) = decode_lossy(data);
+    let lines = fixbook::matcher::normalize_lines(&chunk);
+    let engine = &fixture().engine;
+    let hits = engine.scan_chunk(&chunk);
+    let n = chunk.split('\n').count();
+    assert_eq!(
+        lines.split('\n').count(),
+        n,
+        "normalisation keeps the lines"
+    );
+    assert!(
+        hits.windows(2).all(|w| w[0].line < w[1].line),
+        "one hit per line, in order"
+    );
+    assert!(
+        hits.iter().all(|h| h.line < n),
+        "hits name lines of the chunk"
+    );
+    for (i, (raw, normal)) in chunk.split('\n').zip(lines.split('\n')).enumerate() {
+        assert_eq!(
+            normal,
+            fixbook::matcher::normalize(raw, usize::MAX).text,
+            "line {i}"
+        );
+        let mut by_search: Vec<String> = engine
+            .search(raw, 1000)
+            .matches
+            .into_iter()
+            .filter(|m| !m.evidence.signatures.is_empty())
+            .map(|m| m.id)
+            .collect();
+        by_search.sort();
+        let mut by_scan = hits
+            .iter()
+            .find(|h| h.line == i)
+            .map(|h| h.entries.clone())
+            .unwrap_or_default();
+        by_scan.sort();
+        assert_eq!(by_scan, by_search, "line {i}: {raw:?}");
     }
 }
