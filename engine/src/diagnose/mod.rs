@@ -254,7 +254,7 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
     // the top `limit` (symptoms move a score by at most RANKING.symptom each), and within
     // the query's check time
     scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
-    let budget = crate::budget::Budget::start(limits.max_check_time);
+    let budget = crate::budget::Budget::start_counted(limits.max_check_time);
     let mut results: Vec<(Scored, Match, Vec<CheckTrace>)> = Vec::new();
     let reach = |c: &Scored| c.score + RANKING.symptom * set.entry(c.entry).symptoms.len() as f32;
     // no final score can be above this, so a words-only match at or above this share of it
