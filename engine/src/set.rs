@@ -4,6 +4,7 @@
 //! whole, so a query sees one consistent set.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::error::{PackError, PackErrorKind};
@@ -36,6 +37,61 @@ pub struct PackSet {
     pub cache_use: Option<CacheUse>,
 }
 
+/// Loads every source, several at a time on their own threads (packs are independent:
+/// parsing, validation and compiling are most of a start), results in the order of
+/// `sources`.
+fn load_all(sources: &[PackSource], opts: &LoadOptions) -> Vec<Result<Pack, Vec<PackError>>> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(sources.len());
+    if workers <= 1 {
+        return sources.iter().map(|s| load_pack(s, opts)).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(src) = sources.get(i) else {
+                return done;
+            };
+            done.push((i, load_pack(src, opts)));
+        }
+    };
+    let mut results: Vec<Option<Result<Pack, Vec<PackError>>>> =
+        sources.iter().map(|_| None).collect();
+    std::thread::scope(|scope| {
+        // the main thread's stack size: parsing is depth-limited, but not by much
+        let helpers: Vec<_> = (1..workers)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("fixbook-load".into())
+                    .stack_size(8 << 20)
+                    .spawn_scoped(scope, work)
+                    .ok()
+            })
+            .collect();
+        let mut all = work();
+        for h in helpers {
+            match h.join() {
+                Ok(done) => all.extend(done),
+                // as if it had happened on this thread
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        for (i, r) in all {
+            results[i] = Some(r);
+        }
+    });
+    // every index was taken by exactly one worker; a source no worker reached (a thread
+    // that could not be spawned leaves its share to the others) cannot remain
+    sources
+        .iter()
+        .zip(results)
+        .map(|(src, r)| r.unwrap_or_else(|| load_pack(src, opts)))
+        .collect()
+}
+
 impl PackSet {
     /// The entry at a global index.
     pub fn entry(&self, global: usize) -> &Entry {
@@ -58,8 +114,8 @@ impl PackSet {
         let mut packs: Vec<Arc<Pack>> = Vec::new();
         let mut errors: Vec<PackError> = Vec::new();
         let mut skipped = Vec::new();
-        for src in sources {
-            match load_pack(src, opts) {
+        for (src, loaded) in sources.iter().zip(load_all(sources, opts)) {
+            match loaded {
                 Ok(p) => {
                     if let Some(prev) = packs.iter().find(|q| q.id == p.id) {
                         let e = PackError {
@@ -186,5 +242,33 @@ fn index_doc(global: usize, e: &Entry) -> IndexDoc {
             e.remedy.join(" \n "),
             extra.join(" \n "),
         ],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Loading on several threads gives what loading one by one gives, in source order.
+    #[test]
+    fn packs_load_in_parallel_as_one_by_one() {
+        let mut sources = crate::embedded::sources();
+        let mut broken = sources[0].clone();
+        broken.files[0].text = "format = 1\nid = \"broken\"\nname = [\n".into();
+        sources.insert(1, broken);
+        sources.extend(crate::embedded::sources().into_iter().rev());
+        let opts = LoadOptions::default();
+        let summary = |r: &Result<Pack, Vec<PackError>>| match r {
+            Ok(p) => format!("ok {} {}", p.id, p.entries.len()),
+            Err(es) => format!("err {}:{}:{}", es[0].path, es[0].line, es[0].column),
+        };
+        let parallel: Vec<String> = load_all(&sources, &opts).iter().map(summary).collect();
+        let one_by_one: Vec<String> = sources
+            .iter()
+            .map(|s| summary(&load_pack(s, &opts)))
+            .collect();
+        assert_eq!(parallel, one_by_one);
+        assert!(parallel[1].starts_with("err "), "{parallel:?}");
+        assert_eq!(parallel.len(), 7);
     }
 }
