@@ -1,7 +1,8 @@
 //! `fixbook scan`: logs and ticket dumps, line by line, in parallel, in bounded memory.
 //!
-//! The input is read in chunks of whole lines; a batch of chunks is processed in parallel
-//! (rayon) and printed in order, so memory stays at a few chunks whatever the input size.
+//! The input is read in chunks of whole lines by a reader thread, which stays at most one
+//! batch ahead; a batch of chunks is processed in parallel (rayon) and printed in order, so
+//! memory stays at a few chunks whatever the input size.
 //! Plain lines are matched by signature (one pass of the signature set over the whole
 //! chunk), and only lines that hit get a full diagnosis. JSON records (`--jsonl-field`) are
 //! free text, so each gets a full search.
