@@ -103,30 +103,13 @@ fn separator() -> impl Strategy<Value = &'static str> {
     ])
 }
 
-fn assert_well_formed(d: &fixbook::Diagnosis, limit: usize) -> Result<(), TestCaseError> {
-    prop_assert!(d.matches.len() <= limit, "{} > {limit}", d.matches.len());
-    for m in &d.matches {
-        prop_assert!(m.score.is_finite(), "{}: {}", m.id, m.score);
-        prop_assert!(
-            (0.0..=1.0).contains(&m.confidence),
-            "{}: confidence {}",
-            m.id,
-            m.confidence
-        );
-    }
-    for w in d.matches.windows(2) {
-        prop_assert!(w[0].score >= w[1].score, "{} < {}", w[0].score, w[1].score);
-    }
-    Ok(())
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn any_text_gets_a_well_formed_answer(text in pasted_text(), limit in 0usize..12) {
         let d = engine().search(&text, limit);
-        assert_well_formed(&d, limit)?;
+        harness::check_diagnosis(&d, limit);
     }
 
     #[test]
@@ -204,7 +187,7 @@ proptest! {
             q = q.fact(decl.name.as_str(), v);
         }
         match engine().diagnose(&q) {
-            Ok(d) => assert_well_formed(&d, 5)?,
+            Ok(d) => harness::check_diagnosis(&d, 5),
             Err(e) => {
                 prop_assert_eq!(e.kind(), ErrorKind::Fact, "{}", e);
                 prop_assert!(!all_well_typed, "a well-typed fact was refused: {}", e);

@@ -177,7 +177,7 @@ impl EngineBuilder {
                     ))
                 };
                 if let Some((message, hint)) = problem {
-                    errors.push(folder_error(dir, message, hint));
+                    errors.push(source::io_error(dir, message, hint));
                 }
             }
             for p in packs {
@@ -204,7 +204,7 @@ impl EngineBuilder {
                     && !dir.join("pack.toml").is_file()
                     && !read_errors.iter().any(|e| e.path == path)
                 {
-                    read_errors.push(folder_error(
+                    read_errors.push(source::io_error(
                         dir,
                         format!(
                             "pack `{}` was loaded from here, but pack.toml is gone",
@@ -251,21 +251,6 @@ impl EngineBuilder {
             }
         }
         Ok(set)
-    }
-}
-
-/// An `io` error about a whole pack folder.
-fn folder_error(dir: &Path, message: String, hint: &str) -> PackError {
-    PackError {
-        kind: crate::error::PackErrorKind::Io,
-        path: dir.display().to_string(),
-        line: 0,
-        column: 0,
-        message,
-        hint: hint.into(),
-        entry: None,
-        source_line: None,
-        length: 0,
     }
 }
 

@@ -48,7 +48,8 @@ pub struct PackSource {
     pub files: Vec<SourceFile>,
 }
 
-fn io_error(path: &Path, message: String, hint: &str) -> PackError {
+/// An `io` error about a file or a whole pack folder, with no position in it.
+pub(crate) fn io_error(path: &Path, message: String, hint: &str) -> PackError {
     PackError {
         kind: PackErrorKind::Io,
         path: path.display().to_string(),
