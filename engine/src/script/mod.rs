@@ -95,19 +95,11 @@ impl Limits {
 }
 
 /// The outcome of one check.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    PartialOrd,
-    Ord,
-    schemars::JsonSchema,
-)]
+///
+/// Verdicts are ordered as an answer lists causes: [`Verdict::Confirmed`] first (what to
+/// fix), then [`Verdict::Unknown`] (what to ask), [`Verdict::Error`] (what could not be
+/// decided), and [`Verdict::RuledOut`] last. This is the only ordering of verdicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// The check returned `true`: the cause applies.
@@ -121,6 +113,16 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Position in the order answers list causes.
+    fn rank(self) -> u8 {
+        match self {
+            Verdict::Confirmed => 0,
+            Verdict::Unknown => 1,
+            Verdict::Error => 2,
+            Verdict::RuledOut => 3,
+        }
+    }
+
     /// The verdict's name as it appears in JSON and pack tests.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -129,6 +131,18 @@ impl Verdict {
             Verdict::Unknown => "unknown",
             Verdict::Error => "error",
         }
+    }
+}
+
+impl Ord for Verdict {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl PartialOrd for Verdict {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -708,6 +722,26 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), v.clone()))
             .collect()
+    }
+
+    #[test]
+    fn verdicts_are_ordered_as_answers_list_causes() {
+        let mut all = [
+            Verdict::RuledOut,
+            Verdict::Error,
+            Verdict::Unknown,
+            Verdict::Confirmed,
+        ];
+        all.sort();
+        assert_eq!(
+            all,
+            [
+                Verdict::Confirmed,
+                Verdict::Unknown,
+                Verdict::Error,
+                Verdict::RuledOut
+            ]
+        );
     }
 
     #[test]
