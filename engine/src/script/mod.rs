@@ -30,7 +30,7 @@ use crate::facts::Facts;
 use sandbox::Reads;
 
 pub use limits::Limits;
-pub use references::fact_references;
+pub use references::{ComputedRef, FactRef, References, ScriptPos};
 
 /// The outcome of one check.
 ///
@@ -114,6 +114,7 @@ pub struct Check {
     source: String,
     ast: AST,
     may_read: Vec<String>,
+    references: References,
 }
 
 impl Check {
@@ -126,6 +127,12 @@ impl Check {
     /// `fact_or`), found at load.
     pub fn may_read(&self) -> &[String] {
         &self.may_read
+    }
+
+    /// The fact references of the script, with where they are written (found in its
+    /// compiled syntax tree, not in its text).
+    pub fn references(&self) -> &References {
+        &self.references
     }
 }
 
@@ -171,20 +178,25 @@ impl ScriptEngine {
     }
 
     /// Adds shared helper functions (a `.rhai` file). Only `fn` definitions are kept.
-    pub fn add_helpers(&mut self, script: &str) -> Result<(), CompileError> {
+    /// Returns the facts the helpers read.
+    pub fn add_helpers(&mut self, script: &str) -> Result<References, CompileError> {
         let ast = self.engine.compile(script).map_err(Self::compile_err)?;
-        self.helpers = self.helpers.merge(&ast.clone_functions_only());
-        Ok(())
+        let functions = ast.clone_functions_only();
+        let references = references::find(&functions);
+        self.helpers = self.helpers.merge(&functions);
+        Ok(references)
     }
 
-    /// Compiles a check. Fact names are returned by [`Check::may_read`].
+    /// Compiles a check. The facts it reads are found once, in its own syntax tree (not its
+    /// helpers'): [`Check::references`], and their names in [`Check::may_read`].
     pub fn compile(&self, script: &str) -> Result<Check, CompileError> {
         let ast = self.engine.compile(script).map_err(Self::compile_err)?;
-        let (may_read, _) = fact_references(script);
+        let references = references::find(&ast);
         Ok(Check {
             source: script.to_owned(),
             ast: self.helpers.merge(&ast),
-            may_read,
+            may_read: references.names().map(str::to_owned).collect(),
+            references,
         })
     }
 
