@@ -323,3 +323,33 @@ fn a_computed_fact_name_asks_for_a_literal_and_names_no_fact() {
     assert!(e.message.contains("computed fact name"), "{e}");
     assert!(!e.to_string().contains("\"service.\""), "{e}");
 }
+
+#[test]
+fn caller_facts_are_typed_by_each_packs_own_declaration() {
+    // one pack declares service.restarted a bool, the other a string: "no" is false for the
+    // first and the text "no" for the second, so both causes are confirmed
+    let engine = Engine::builder()
+        .builtin(false)
+        .pack_dir(fixtures().join("caller-fact-bool"))
+        .pack_dir(fixtures().join("caller-fact-string"))
+        .strict(true)
+        .build()
+        .unwrap();
+    let q = fixbook::Query::new("service restart loop").fact("service.restarted", "no");
+    let d = engine.diagnose(&q).unwrap();
+    let verdict = |id: &str| {
+        d.matches
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.causes[0].verdict)
+    };
+    assert_eq!(
+        verdict("restart-bool/never-restarted"),
+        Some(fixbook::Verdict::Confirmed)
+    );
+    assert_eq!(
+        verdict("restart-string/operator-said-no"),
+        Some(fixbook::Verdict::Confirmed)
+    );
+    assert!(d.notes.is_empty(), "{:?}", d.notes);
+}

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::input::{self, EntryFacts};
+use super::input::{self, CallerFacts, EntryFacts};
 use super::model::{CauseResult, CheckTrace, Evidence, Match, SignatureEvidence, SymptomResult};
 use super::questions;
 use super::score::{best_first, Scored};
@@ -28,8 +28,8 @@ pub(super) struct Context<'a> {
     pub set: &'a PackSet,
     /// The query's signature hits.
     pub hits: &'a [SignatureHit],
-    /// The caller's facts, typed.
-    pub caller: &'a Facts,
+    /// The caller's facts, typed per pack.
+    pub caller: &'a CallerFacts,
     /// The `input.*` facts.
     pub input: &'a Facts,
     /// The normalised text.
@@ -81,7 +81,8 @@ pub(super) fn run(
         let pack = &cx.set.packs[pack_index];
         let from_pack =
             extracted[pack_index].get_or_insert_with(|| input::extracted(pack, cx.text));
-        let facts = input::for_entry(pack, &c, cx.hits, cx.caller, cx.input, from_pack);
+        let caller = cx.caller.for_pack(pack_index);
+        let facts = input::for_entry(pack, &c, cx.hits, caller, cx.input, from_pack);
         let done = evaluate(cx, &c, facts, budget.spent());
         c.score += done.symptom_delta;
         if !c.words_only() || c.score >= sure_floor {
@@ -302,10 +303,11 @@ mod tests {
         time: Duration,
     ) -> (Vec<Checked>, Option<crate::diagnose::Trace>) {
         let input = Facts::new();
+        let caller = input::caller_facts(set, caller, &mut Vec::new()).unwrap();
         let cx = Context {
             set,
             hits: &[],
-            caller,
+            caller: &caller,
             input: &input,
             text: "",
         };

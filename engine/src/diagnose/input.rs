@@ -76,24 +76,63 @@ pub(super) fn read(raw: &str, limits: &QueryLimits) -> Input {
     }
 }
 
-/// Converts the caller's facts to their declared types (per pack declaring them).
+/// The caller's facts, typed for each pack by that pack's own declarations.
+///
+/// Two packs may declare one fact name with different types (`service.restarted` a bool in
+/// one, a string in another). Typing a caller's value once, by the first declaration, would
+/// hand the other pack a value of a type it never declared: `"no"` would become `false` for
+/// both, confirming one pack's cause and wrongly ruling out the other's. So each pack gets
+/// the value converted by its own declaration, and a pack that does not declare a fact does
+/// not see it. A value that fits none of the declarations is an error (a fact of the wrong
+/// type); one that fits some is given to those packs only, with a note naming the others.
+pub(super) struct CallerFacts {
+    /// Per pack, in the pack set's order.
+    by_pack: Vec<Facts>,
+}
+
+impl CallerFacts {
+    /// The caller's facts as the pack at `pack` (its index in the set) declares them.
+    pub fn for_pack(&self, pack: usize) -> &Facts {
+        &self.by_pack[pack]
+    }
+}
+
+/// Converts the caller's facts to their declared types, pack by pack.
 pub(super) fn caller_facts(
     set: &PackSet,
     facts: &BTreeMap<String, FactValue>,
     notes: &mut Vec<String>,
-) -> Result<Facts> {
-    let mut out = Facts::new();
+) -> Result<CallerFacts> {
+    let mut by_pack = vec![Facts::new(); set.packs.len()];
     for (name, value) in facts {
-        let decl = set.packs.iter().find_map(|p| p.facts.get(name));
-        let Some(decl) = decl else {
+        let mut declared = false;
+        let mut refused: Vec<(&str, Error)> = Vec::new();
+        for (i, pack) in set.packs.iter().enumerate() {
+            let Some(decl) = pack.facts.get(name) else {
+                continue;
+            };
+            declared = true;
+            match typed(decl, value) {
+                Ok(v) => {
+                    by_pack[i].insert(name.clone(), v);
+                }
+                Err(e) => refused.push((&pack.id, e)),
+            }
+        }
+        if !declared {
             notes.push(format!(
                 "fact `{name}` is not declared by any loaded pack; ignored"
             ));
             continue;
-        };
-        out.insert(name.clone(), typed(decl, value)?);
+        }
+        let fitted = by_pack.iter().any(|f| f.contains_key(name));
+        match refused.into_iter().next() {
+            Some((_, e)) if !fitted => return Err(e),
+            Some((pack, e)) => notes.push(format!("pack `{pack}` does not see fact `{name}`: {e}")),
+            None => {}
+        }
     }
-    Ok(out)
+    Ok(CallerFacts { by_pack })
 }
 
 /// A caller's value as `decl`'s type: text is parsed (`"no"` is a bool), other values are
@@ -116,7 +155,8 @@ pub(super) struct EntryFacts {
 }
 
 /// Facts for a candidate: its pack's extracted facts, its signatures' captures, the caller's
-/// facts the pack declares, and the input facts.
+/// facts as the pack declares them (`caller`, see [`CallerFacts::for_pack`]), and the input
+/// facts.
 pub(super) fn for_entry(
     pack: &Pack,
     c: &Scored,
@@ -137,11 +177,7 @@ pub(super) fn for_entry(
     }
     let mut all = input.clone();
     all.extend(from_text.clone());
-    for (k, v) in caller {
-        if pack.facts.contains_key(k) {
-            all.insert(k.clone(), v.clone());
-        }
-    }
+    all.extend(caller.iter().map(|(k, v)| (k.clone(), v.clone())));
     EntryFacts { all, from_text }
 }
 
@@ -266,6 +302,69 @@ mod tests {
             description: String::new(),
             question: String::new(),
         }
+    }
+
+    /// Two packs declaring `svc.restarted`, as a bool and as a string, and a third that
+    /// does not declare it.
+    fn two_declarations() -> PackSet {
+        let pack = |id: &str, ty: &str| {
+            let manifest =
+                format!("format = 1\nid = \"{id}\"\nname = \"N\"\nversion = \"1.0.0\"\n{ty}");
+            let entries = "[[entries]]\nid = \"e\"\ntitle = \"T\"\nkeywords = [\"k\"]\n";
+            crate::pack::PackSource::from_memory(
+                id,
+                crate::pack::Origin::Builtin,
+                &[("pack.toml", &manifest), ("entries/a.toml", entries)],
+            )
+        };
+        let sources = [
+            pack("as-bool", "[facts.\"svc.restarted\"]\ntype = \"bool\"\n"),
+            pack(
+                "as-string",
+                "[facts.\"svc.restarted\"]\ntype = \"string\"\n",
+            ),
+            pack("neither", ""),
+        ];
+        PackSet::load(&sources, &crate::pack::LoadOptions::default(), true).unwrap()
+    }
+
+    #[test]
+    fn each_pack_gets_the_callers_value_typed_by_its_own_declaration() {
+        let set = two_declarations();
+        let given: BTreeMap<String, FactValue> = [("svc.restarted".into(), "no".into())].into();
+        let mut notes = Vec::new();
+        let caller = caller_facts(&set, &given, &mut notes).unwrap();
+        assert_eq!(caller.for_pack(0)["svc.restarted"], FactValue::Bool(false));
+        assert_eq!(
+            caller.for_pack(1)["svc.restarted"],
+            FactValue::Str("no".into())
+        );
+        assert!(caller.for_pack(2).is_empty());
+        assert!(notes.is_empty(), "{notes:?}");
+    }
+
+    #[test]
+    fn a_value_that_fits_only_some_declarations_goes_to_those_packs_with_a_note() {
+        let set = two_declarations();
+        let given: BTreeMap<String, FactValue> = [("svc.restarted".into(), "twice".into())].into();
+        let mut notes = Vec::new();
+        let caller = caller_facts(&set, &given, &mut notes).unwrap();
+        assert!(caller.for_pack(0).is_empty());
+        assert_eq!(
+            caller.for_pack(1)["svc.restarted"],
+            FactValue::Str("twice".into())
+        );
+        assert_eq!(notes.len(), 1);
+        assert!(
+            notes[0].starts_with("pack `as-bool` does not see fact `svc.restarted`"),
+            "{notes:?}"
+        );
+        // a value no declaration accepts is an error, as with one pack
+        let given: BTreeMap<String, FactValue> = [("svc.restarted".into(), 3_i64.into())].into();
+        let err = caller_facts(&set, &given, &mut notes)
+            .map(|_| ())
+            .unwrap_err();
+        assert_eq!(err.kind(), crate::ErrorKind::Fact);
     }
 
     #[test]
