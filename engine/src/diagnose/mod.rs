@@ -44,9 +44,9 @@ pub struct QueryLimits {
 impl Default for QueryLimits {
     fn default() -> Self {
         QueryLimits {
-            max_input_bytes: 16 << 20,
+            max_input_bytes: crate::input::MAX_INPUT_BYTES,
             max_search_bytes: 64 << 10,
-            default_limit: 10,
+            default_limit: crate::input::DEFAULT_LIMIT,
             max_check_time: std::time::Duration::from_millis(250),
         }
     }
@@ -114,7 +114,7 @@ const TEXT_CANDIDATES: usize = 30;
 pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diagnosis> {
     let mut notes = Vec::new();
     let caller = typed_caller_facts(set, &q.facts, &mut notes)?;
-    let limit = q.limit.unwrap_or(limits.default_limit);
+    let limit = q.limit.filter(|&n| n > 0).unwrap_or(limits.default_limit);
 
     // 1. normalise and recognise variable parts
     let norm = normalize(&q.text, limits.max_input_bytes);

@@ -137,7 +137,7 @@ impl PackSource {
             return Err(vec![io_error(
                 &manifest,
                 format!("{} is not a pack: it has no pack.toml", dir.display()),
-                "point at a pack folder (one with pack.toml), or create one with `fixbook new`",
+                "point at a pack folder (one with pack.toml), or create one there",
             )]);
         }
         let mut paths = vec![manifest];
