@@ -33,7 +33,7 @@ pub use tuning::QueryLimits;
 pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diagnosis> {
     let mut notes = Vec::new();
     let caller = input::caller_facts(set, &q.facts, &mut notes)?;
-    let limit = q.limit.unwrap_or(limits.default_limit);
+    let limit = q.limit.filter(|&n| n > 0).unwrap_or(limits.default_limit);
 
     // 1. normalise and recognise variable parts
     let input = input::read(&q.text, limits);

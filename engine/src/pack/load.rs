@@ -177,11 +177,7 @@ impl<'a> FileCtx<'a> {
 
 /// `^[a-z0-9][a-z0-9_-]*$`
 fn is_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+    crate::names::is_valid_id(s)
 }
 
 /// `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`
@@ -216,12 +212,7 @@ pub(crate) fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    crate::names::did_you_mean(word, candidates)
 }
 
 /// Turns a TOML/serde error into a located [`PackError`] with a fix.
