@@ -115,6 +115,8 @@ pub enum ErrorKind {
     Io,
     /// The full-text index could not be built.
     Index,
+    /// The outcome store could not be opened, read or written.
+    Outcomes,
 }
 
 /// Everything that can go wrong in the engine.
@@ -141,6 +143,14 @@ pub enum Error {
     /// The full-text index failed.
     #[error("full-text index: {0}")]
     Index(String),
+    /// The outcome store (an SQLite file) could not be opened, read or written.
+    #[error("outcome store {}: {message}", path.display())]
+    Outcomes {
+        /// The store's file.
+        path: PathBuf,
+        /// What went wrong, and what to do.
+        message: String,
+    },
 }
 
 fn render_pack_errors(errors: &[PackError]) -> String {
@@ -165,6 +175,7 @@ impl Error {
             Error::Query(_) => ErrorKind::Query,
             Error::Io { .. } => ErrorKind::Io,
             Error::Index(_) => ErrorKind::Index,
+            Error::Outcomes { .. } => ErrorKind::Outcomes,
         }
     }
 

@@ -37,6 +37,7 @@ pub mod facts;
 pub mod index;
 pub mod lint;
 pub mod matcher;
+pub mod outcomes;
 pub mod pack;
 pub mod script;
 pub mod set;
