@@ -12,6 +12,7 @@ macro_rules! outln {
 }
 
 mod author;
+mod outcomes_cmd;
 mod render;
 mod scan;
 
@@ -71,6 +72,8 @@ struct Global {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
     color: String,
+    #[command(flatten)]
+    outcomes: outcomes_cmd::OutcomeArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +169,10 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Record whether an entry solved a problem (needs --outcomes DB).
+    Feedback(outcomes_cmd::FeedbackArgs),
+    /// Group the texts that matched nothing into templates; draft a pack for them.
+    Gaps(outcomes_cmd::GapsArgs),
 }
 
 fn main() -> ExitCode {
@@ -185,7 +192,7 @@ type CliResult = Result<u8, (u8, String)>;
 /// Loads the engine for one command. It lives until the process exits: leaking it skips
 /// freeing every pack structure one by one at exit, which costs more than a whole search.
 fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
-    let engine = Engine::builder()
+    let engine = outcomes_cmd::apply(Engine::builder(), &g.outcomes)
         .builtin(!g.no_builtin)
         .pack_path_from_env()
         .pack_dirs(g.packs.iter().cloned())
@@ -196,7 +203,7 @@ fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
             fixbook::index::cache::default_dir()
         })
         .build()
-        .map_err(|e| (exit::PACKS, e.to_string()))?;
+        .map_err(|e| (outcomes_cmd::build_error_code(e.kind()), e.to_string()))?;
     // a folder named with --packs must hold a pack: the engine reports one that is missing or
     // holds none as an `io` error about the folder, which is fatal here, not a warning (a
     // folder on the pack path may hold nothing)
@@ -454,6 +461,8 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             style,
         ),
         Command::New { dir, id } => author::new_pack(dir, id.as_deref()),
+        Command::Feedback(a) => outcomes_cmd::feedback(g, a),
+        Command::Gaps(a) => outcomes_cmd::gaps(g, a, style),
     }
 }
 
