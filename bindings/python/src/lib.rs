@@ -8,6 +8,7 @@
 mod engine;
 mod errors;
 mod facts;
+mod outcomes;
 
 use pyo3::prelude::*;
 
@@ -18,5 +19,6 @@ fn _fixbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ENGINE_VERSION", fixbook::VERSION)?;
     m.add_class::<engine::EngineCore>()?;
     errors::register(m)?;
+    outcomes::register(m)?;
     Ok(())
 }
