@@ -267,8 +267,8 @@ fn cut(s: &str, max: usize) -> &str {
     &s[..end]
 }
 
-/// Seconds since 1970, now.
-pub(crate) fn now() -> i64 {
+/// Seconds since 1970, now (the clock every stored time is read from).
+pub fn now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
