@@ -83,7 +83,14 @@ fn feedback_reorders_search_and_explain_shows_the_prior() {
     let o = run(&["explain", "--outcomes", s(&db), other, SHARED_MESSAGE]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("resolved 12 of 12 times: +"), "{text}");
-    let o = run(&["explain", "--outcomes", s(&db), "--json", &first, SHARED_MESSAGE]);
+    let o = run(&[
+        "explain",
+        "--outcomes",
+        s(&db),
+        "--json",
+        &first,
+        SHARED_MESSAGE,
+    ]);
     let v = json(&o);
     assert_eq!(v["candidate"]["prior"]["resolved"], 0);
     assert_eq!(v["candidate"]["prior"]["linked"], 12);
@@ -107,7 +114,12 @@ fn gaps_report_and_draft_pass_lint_and_test() {
         let o = run(&["search", &text, "--outcomes", s(&db)]);
         assert_eq!(o.status.code(), Some(1), "{text} should match nothing");
     }
-    run(&["search", "--outcomes", s(&db), "the lift in building seven squeaks"]);
+    run(&[
+        "search",
+        "--outcomes",
+        s(&db),
+        "the lift in building seven squeaks",
+    ]);
     let o = run(&["gaps", "--outcomes", s(&db), "--json"]);
     assert!(o.status.success());
     let v = json(&o);
@@ -127,16 +139,32 @@ fn gaps_report_and_draft_pass_lint_and_test() {
     let o = run(&["gaps", "--outcomes", s(&db)]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("9x nightly export <*>"), "{text}");
-    let o = run(&["gaps", "--outcomes", s(&db), "--since", "2999-01-01", "--json"]);
+    let o = run(&[
+        "gaps",
+        "--outcomes",
+        s(&db),
+        "--since",
+        "2999-01-01",
+        "--json",
+    ]);
     assert_eq!(json(&o)["gaps"], serde_json::json!([]));
 
     let pack = d.join("drafts");
     let o = run(&["gaps", "--outcomes", s(&db), "--draft", s(&pack)]);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let o = run(&["lint", "--deny-warnings", s(&pack)]);
-    assert!(o.status.success(), "lint: {}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
+    assert!(
+        o.status.success(),
+        "lint: {}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = run(&["test", s(&pack)]);
-    assert!(o.status.success(), "test: {}", String::from_utf8_lossy(&o.stdout));
+    assert!(
+        o.status.success(),
+        "test: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     // a second draft into the same folder is refused, the first one kept
     let o = run(&["gaps", "--outcomes", s(&db), "--draft", s(&pack)]);
     assert_eq!(o.status.code(), Some(2));
@@ -153,7 +181,13 @@ fn user_errors_are_clear() {
     let o = run(&["feedback", "--outcomes", s(&db), IDP, "maybe"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not-resolved"));
-    let o = run(&["feedback", "--outcomes", s(&db), "aws-iam-identity-center/nope", "resolved"]);
+    let o = run(&[
+        "feedback",
+        "--outcomes",
+        s(&db),
+        "aws-iam-identity-center/nope",
+        "resolved",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no entry"));
     let o = run(&["gaps", "--outcomes", s(&db), "--since", "last week"]);
@@ -163,6 +197,12 @@ fn user_errors_are_clear() {
     let o = run(&["search", "--outcomes", s(&junk), SHARED_MESSAGE]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("not an SQLite database") && err.contains("notes.txt"), "{err}");
-    assert_eq!(std::fs::read_to_string(&junk).unwrap(), "meeting notes, not a database\n".repeat(100));
+    assert!(
+        err.contains("not an SQLite database") && err.contains("notes.txt"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&junk).unwrap(),
+        "meeting notes, not a database\n".repeat(100)
+    );
 }

@@ -412,14 +412,25 @@ impl Engine {
     pub fn search(&self, text: &str, limit: usize) -> Diagnosis {
         let q = Query::new(text).limit(limit);
         // without caller facts a query cannot fail
-        let d = diagnose::run(&self.current.load(), &q, &self.config.query).unwrap_or_default();
+        let d = diagnose::run(
+            &self.current.load(),
+            &q,
+            &self.config.query,
+            self.outcomes.as_ref(),
+        )
+        .unwrap_or_default();
         self.record_unmatched(&q, d)
     }
 
     /// Diagnoses a query: matches, cause verdicts, questions. Fails only on facts of the
     /// wrong type, never because of the text.
     pub fn diagnose(&self, query: &Query) -> Result<Diagnosis> {
-        let d = diagnose::run(&self.current.load(), query, &self.config.query)?;
+        let d = diagnose::run(
+            &self.current.load(),
+            query,
+            &self.config.query,
+            self.outcomes.as_ref(),
+        )?;
         Ok(self.record_unmatched(query, d))
     }
 

@@ -336,6 +336,9 @@ pub fn explain(s: &Style, id: &str, d: &Diagnosis, cand: Option<&Candidate>) {
         c.text_score,
         c.reason
     );
+    if let Some(p) = &c.prior {
+        outln!("  resolution history: {} (included in the score)", p.note);
+    }
     if c.signatures.is_empty() {
         outln!("  signatures: none matched");
     } else {

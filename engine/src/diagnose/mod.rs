@@ -111,7 +111,12 @@ const LOOKUP_TERMS: usize = 24;
 const TEXT_CANDIDATES: usize = 30;
 
 /// Runs a query against a pack set.
-pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diagnosis> {
+pub(crate) fn run(
+    set: &PackSet,
+    q: &Query,
+    limits: &QueryLimits,
+    outcomes: Option<&crate::outcomes::Outcomes>,
+) -> Result<Diagnosis> {
     let mut notes = Vec::new();
     let caller = typed_caller_facts(set, &q.facts, &mut notes)?;
     let limit = q.limit.unwrap_or(limits.default_limit);
@@ -332,6 +337,13 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         }
     }
 
+    // 6b. resolution history reorders the matches kept, never which are kept
+    let priors = crate::outcomes::prior::rerank(outcomes, &mut kept, |r| {
+        let (entry, pack) = (set.entry(r.0.entry), set.pack_of(r.0.entry));
+        (entry.id.clone(), pack.id.clone(), &mut r.0.score)
+    });
+    let best = kept.first().map_or(best, |r| r.0.score);
+
     // 7. confidence
     let second = kept.get(1).map_or(0.0, |r| r.0.score);
     let n_kept = kept.len();
@@ -353,6 +365,7 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         if q.trace {
             let mut t = candidate_trace(set, &c, &hits, true, format!("rank {}", i + 1));
             t.checks = checks;
+            t.prior = priors.get(i).cloned().flatten();
             trace_accepted.push(t);
         }
         matches.push(m);
@@ -409,6 +422,7 @@ fn candidate_trace(
         accepted,
         reason,
         checks: Vec::new(),
+        prior: None,
     }
 }
 
