@@ -1,6 +1,7 @@
 //! `--outcomes DB`, `fixbook feedback` and `fixbook gaps`: the outcome store from the
 //! command line. The store itself is the engine's (`fixbook::outcomes`).
 
+use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
@@ -87,7 +88,7 @@ fn need_store(g: &Global) -> Result<(), (u8, String)> {
 }
 
 /// Records one report.
-pub fn feedback(g: &Global, a: &FeedbackArgs) -> CliResult {
+pub fn feedback(out: &mut dyn Write, g: &Global, a: &FeedbackArgs) -> CliResult {
     need_store(g)?;
     let resolution = a
         .outcome
@@ -101,20 +102,23 @@ pub fn feedback(g: &Global, a: &FeedbackArgs) -> CliResult {
         .feedback(&fb)
         .map_err(|e| (exit::USAGE, e.to_string()))?;
     if g.json {
-        print_json(&serde_json::json!({
-            "recorded": id,
-            "entry": a.entry,
-            "outcome": resolution,
-            "ticket": a.ticket,
-        }))?;
+        print_json(
+            out,
+            &serde_json::json!({
+                "recorded": id,
+                "entry": a.entry,
+                "outcome": resolution,
+                "ticket": a.ticket,
+            }),
+        )?;
     } else {
-        outln!("recorded: {} {}", a.entry, resolution);
+        w!(out, "recorded: {} {}", a.entry, resolution);
     }
     Ok(exit::OK)
 }
 
 /// Lists the content gaps, and drafts a pack for them when asked.
-pub fn gaps(g: &Global, a: &GapsArgs, style: &render::Style) -> CliResult {
+pub fn gaps(out: &mut dyn Write, g: &Global, a: &GapsArgs, style: &render::Style) -> CliResult {
     need_store(g)?;
     let since = a
         .since
@@ -138,11 +142,12 @@ pub fn gaps(g: &Global, a: &GapsArgs, style: &render::Style) -> CliResult {
         if let Some(d) = &drafted {
             v["draft"] = serde_json::to_value(d).map_err(|e| (exit::USAGE, e.to_string()))?;
         }
-        print_json(&v)?;
+        print_json(out, &v)?;
         return Ok(exit::OK);
     }
     if gaps.is_empty() {
-        outln!(
+        w!(
+            out,
             "no content gaps{}: every recorded diagnosis matched something",
             since
                 .map(|s| format!(" since {}", format_time(s)))
@@ -150,22 +155,25 @@ pub fn gaps(g: &Global, a: &GapsArgs, style: &render::Style) -> CliResult {
         );
     }
     for (i, gap) in gaps.iter().enumerate() {
-        outln!(
+        w!(
+            out,
             "{:>3}. {} {}",
             i + 1,
             style.bold(&format!("{:>5}x", gap.count)),
             gap.template
         );
-        outln!(
+        w!(
+            out,
             "      {}",
             style.dim(&format!("first {}, last {}", gap.first_seen, gap.last_seen))
         );
         for ex in &gap.examples {
-            outln!("      e.g. {ex}");
+            w!(out, "      e.g. {ex}");
         }
     }
     if let Some(d) = drafted {
-        outln!(
+        w!(
+            out,
             "\ndrafted pack `{}` in {}: {} entries{}; review it, then run `fixbook lint {1}` and `fixbook test {1}`",
             d.pack,
             d.dir.display(),

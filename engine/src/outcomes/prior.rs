@@ -26,7 +26,7 @@ pub const CAP: f32 = 1.0;
 const DEFAULT_RATE: f64 = 0.5;
 
 /// An entry's resolution history and what it did to the score (shown in the trace).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Prior {
     /// Reports that it resolved the problem (within the retention period).
     pub resolved: u64,
