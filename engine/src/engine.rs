@@ -435,7 +435,7 @@ impl Engine {
     pub fn search(&self, text: &str, limit: usize) -> Diagnosis {
         let q = Query::new(text).limit(limit);
         // without caller facts a query cannot fail
-        let d = diagnose::run(
+        let d = diagnose::run_with(
             &self.current.load(),
             &q,
             &self.config.query,
@@ -465,7 +465,7 @@ impl Engine {
     /// Diagnoses a query: matches, cause verdicts, questions. Fails only on facts of the
     /// wrong type, never because of the text.
     pub fn diagnose(&self, query: &Query) -> Result<Diagnosis> {
-        let mut d = diagnose::run(
+        let mut d = diagnose::run_with(
             &self.current.load(),
             query,
             &self.config.query,

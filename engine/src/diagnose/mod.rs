@@ -30,9 +30,14 @@ pub use model::{
 pub use tuning::QueryLimits;
 
 /// Runs a query against a pack set.
-/// With an outcome store, resolution history reorders the matches kept (see
-/// [`crate::outcomes::prior`]).
-pub(crate) fn run(
+#[cfg(test)]
+pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diagnosis> {
+    run_with(set, q, limits, None)
+}
+
+/// Runs a query against a pack set; with an outcome store, resolution history reorders the
+/// matches kept (see [`crate::outcomes::prior`]).
+pub(crate) fn run_with(
     set: &PackSet,
     q: &Query,
     limits: &QueryLimits,
