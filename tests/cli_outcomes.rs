@@ -13,22 +13,42 @@ const IDP: &str = "aws-iam-identity-center/external-idp-unexpected-error";
 const MFA: &str = "aws-iam-identity-center/authenticator-app-unexpected-error";
 const SHARED_MESSAGE: &str = "An unexpected error has occurred";
 
-fn tmp(name: &str) -> PathBuf {
+/// A fresh folder under the system's temporary folder, removed when dropped.
+struct Tmp(PathBuf);
+
+impl std::ops::Deref for Tmp {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Tmp {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tmp(name: &str) -> Tmp {
     let d = std::env::temp_dir().join(format!(
         "fixbook-cli-outcomes-{}-{name}",
         std::process::id()
     ));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
-    d
+    Tmp(d)
 }
 
 fn run(args: &[&str]) -> Output {
-    let home = tmp("home");
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let home = tmp(&format!(
+        "home-{}",
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     Command::new(env!("CARGO_BIN_EXE_fixbook"))
         .args(args)
         .env("FIXBOOK_PACK_PATH", "")
-        .env("HOME", &home)
+        .env("HOME", &home.0)
         .env("XDG_DATA_HOME", home.join("data"))
         .env("FIXBOOK_CACHE_DIR", "")
         .output()
