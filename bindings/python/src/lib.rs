@@ -8,6 +8,7 @@
 mod engine;
 mod errors;
 mod facts;
+mod outcomes;
 
 use pyo3::prelude::*;
 
@@ -19,5 +20,6 @@ fn _fixbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("DEFAULT_LIMIT", fixbook::DEFAULT_LIMIT)?;
     m.add_class::<engine::EngineCore>()?;
     errors::register(m)?;
+    outcomes::register(m)?;
     Ok(())
 }

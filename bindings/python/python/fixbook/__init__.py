@@ -22,6 +22,7 @@ One ``Engine`` may be shared by any number of threads; the GIL is released while
 
 from __future__ import annotations
 
+import datetime as _dt
 import json
 import os
 import warnings
@@ -34,6 +35,7 @@ from ._fixbook import (
     EngineCore,
     FactError,
     FixbookError,
+    OutcomesError,
     PackError,
     PackErrorDetail,
     PackWarning,
@@ -41,6 +43,9 @@ from ._fixbook import (
     SearchIndexError,
     __version__,
 )
+from ._fixbook import feedback as _feedback
+from ._fixbook import gaps as _gaps
+from ._outcomes import Gap, since_arg
 from ._model import (
     Cause,
     Diagnosis,
@@ -74,8 +79,10 @@ __all__ = [
     "FactInfo",
     "FactValue",
     "FixbookError",
+    "Gap",
     "Location",
     "Match",
+    "OutcomesError",
     "PackError",
     "PackErrorDetail",
     "PackInfo",
@@ -115,12 +122,20 @@ class Engine:
             are skipped with a ``PackWarning`` and listed in ``skipped``.
         pack_path: also load the user's pack path (default ``True``); ``False`` makes the
             engine independent of the environment.
+        outcomes: an outcome store (SQLite file, created if missing): ``feedback`` records
+            there, diagnoses that match nothing are recorded for ``gaps``, and resolution
+            history adjusts the ranking (boundedly, shown in the trace).
+        keep_text: store texts whole (default: masked, variable parts replaced by
+            placeholders).
+        retention_days: rows older than this are deleted (default 180; 0 keeps all).
 
     Raises:
         PackError: in strict mode, when a folder in ``packs`` holds no pack, or when no
             pack could be loaded at all; ``.errors`` lists every problem with its file, line
             and column.
         FileNotFoundError: a folder in ``packs`` does not exist.
+        OutcomesError: ``outcomes`` is not an outcome store (another kind of file, a
+            damaged or foreign database, one made by a newer fixbook).
     """
 
     __slots__ = ("_core",)
@@ -132,8 +147,13 @@ class Engine:
         strict: bool = False,
         *,
         pack_path: bool = True,
+        outcomes: StrPath | None = None,
+        keep_text: bool = False,
+        retention_days: int = 180,
     ) -> None:
-        self._core = EngineCore(packs, builtin, strict, pack_path)
+        self._core = EngineCore(
+            packs, builtin, strict, pack_path, outcomes, keep_text, retention_days
+        )
         self._warn_skipped()
 
     def search(self, text: str | bytes, limit: int = DEFAULT_LIMIT) -> list[Match]:
@@ -180,6 +200,45 @@ class Engine:
         """
         self._core.reload()
         self._warn_skipped()
+
+    def feedback(
+        self,
+        entry: str,
+        outcome: str,
+        *,
+        text: str | None = None,
+        ticket: str | None = None,
+    ) -> int:
+        """Records whether ``entry`` (``pack/entry``) solved a problem.
+
+        ``outcome`` is ``"resolved"`` or ``"not-resolved"``. Returns the row id; the row is
+        committed when this returns.
+
+        Raises:
+            QueryError: no outcome store is open, the entry is not loaded, or the outcome
+                is neither value.
+            OutcomesError: the store could not be written.
+        """
+        return _feedback(self._core, entry, outcome, text, ticket)
+
+    def gaps(
+        self,
+        *,
+        since: str | _dt.date | _dt.datetime | None = None,
+        limit: int | None = None,
+        draft: StrPath | None = None,
+    ) -> list[Gap]:
+        """The texts that matched nothing, grouped into templates, biggest first.
+
+        Args:
+            since: only texts recorded since then (a ``date``, ``datetime`` or
+                ``"YYYY-MM-DD"``; UTC).
+            limit: at most this many templates.
+            draft: a new folder to write a draft pack into: one draft entry per template,
+                tests from its examples (passes ``fixbook lint`` and ``fixbook test``).
+        """
+        raw = _gaps(self._core, since_arg(since), limit, draft)
+        return [Gap.from_dict(g) for g in json.loads(raw)["gaps"]]
 
     @property
     def packs(self) -> list[PackInfo]:

@@ -14,8 +14,11 @@ __all__ = [
     "QueryError",
     "FactError",
     "SearchIndexError",
+    "OutcomesError",
     "PackWarning",
     "PackErrorDetail",
+    "feedback",
+    "gaps",
 ]
 
 __version__: str
@@ -32,6 +35,9 @@ class EngineCore:
         builtin: bool = True,
         strict: bool = False,
         pack_path: bool = True,
+        outcomes: str | os.PathLike[str] | None = None,
+        keep_text: bool = False,
+        retention_days: int = 180,
     ) -> EngineCore: ...
     def search(self, text: str | bytes | bytearray, limit: int) -> str: ...
     def diagnose(
@@ -92,6 +98,26 @@ class FactError(QueryError):
 
 class SearchIndexError(FixbookError):
     """The full-text index could not be built."""
+
+class OutcomesError(FixbookError):
+    """The outcome store (an SQLite file) could not be opened, read or written."""
+
+def feedback(
+    core: EngineCore,
+    entry: str,
+    outcome: str,
+    text: str | None = None,
+    ticket: str | None = None,
+) -> int:
+    """Records whether ``entry`` solved a problem; returns the row id."""
+
+def gaps(
+    core: EngineCore,
+    since: str | None = None,
+    limit: int | None = None,
+    draft: str | os.PathLike[str] | None = None,
+) -> str:
+    """The content gaps as JSON; with ``draft``, writes a draft pack there."""
 
 class PackWarning(UserWarning):
     """A pack was skipped because of errors (lenient load)."""
