@@ -22,7 +22,7 @@ use crate::facts;
 /// `fixbook.Engine`, which wraps this class and returns typed results.
 #[pyclass(frozen, module = "fixbook._fixbook")]
 pub struct EngineCore {
-    engine: Engine,
+    pub(crate) engine: Engine,
 }
 
 #[pymethods]
@@ -148,7 +148,7 @@ fn pack_dirs(packs: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
 
 /// The query text: a str (lone surrogates replaced) or bytes (invalid UTF-8 replaced),
 /// with a note when something was replaced.
-fn text_arg<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<(Cow<'a, str>, Option<String>)> {
+pub(crate) fn text_arg<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<(Cow<'a, str>, Option<String>)> {
     if let Ok(s) = text.cast::<PyString>() {
         return Ok(match s.to_str() {
             Ok(s) => (Cow::Borrowed(s), None),
@@ -181,7 +181,7 @@ fn text_arg<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<(Cow<'a, str>, Option<St
 }
 
 /// Puts a note about the input first, as the CLI does.
-fn with_note(mut d: Diagnosis, note: Option<String>) -> Diagnosis {
+pub(crate) fn with_note(mut d: Diagnosis, note: Option<String>) -> Diagnosis {
     if let Some(n) = note {
         d.notes.insert(0, n);
     }
