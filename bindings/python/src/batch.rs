@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use fixbook::{Diagnosis, FactValue, Query};
 
-use crate::engine::{text_arg, with_note, EngineCore};
+use crate::engine::{text_arg, EngineCore};
 use crate::errors::{EngineError, FixbookError};
 use crate::facts;
 
@@ -30,7 +30,7 @@ const ARRAY_CAPSULE: &CStr = c"arrow_array";
 
 /// One row's query, or why it has none.
 enum Row {
-    Query(Query, Option<String>),
+    Query(Query),
     /// The row's arguments were invalid.
     Invalid(PyErr),
 }
@@ -47,8 +47,8 @@ fn run(core: &EngineCore, py: Python<'_>, rows: Vec<Row>) -> Vec<Outcome> {
     py.detach(|| {
         rows.into_par_iter()
             .map(|row| match row {
-                Row::Query(q, note) => match core.engine.diagnose(&q) {
-                    Ok(d) => Outcome::Done(with_note(d, note)),
+                Row::Query(q) => match core.engine.diagnose(&q) {
+                    Ok(d) => Outcome::Done(d),
                     Err(e) => Outcome::Failed(e),
                 },
                 Row::Invalid(e) => Outcome::Invalid(e),
@@ -106,14 +106,13 @@ pub fn diagnose_many<'py>(
     };
     let mut rows = Vec::with_capacity(texts.len());
     for (i, text) in texts.iter().enumerate() {
-        let (text, note) = match text_arg(text) {
-            Ok(t) => t,
+        let mut q = match text_arg(text) {
+            Ok(q) => q.limit(limit),
             Err(e) => {
                 rows.push(Row::Invalid(e));
                 continue;
             }
         };
-        let mut q = Query::new(text.into_owned()).limit(limit);
         let row_facts = match (&shared, &per_row) {
             (Some(Ok(f)), _) => Ok(f.clone()),
             (Some(Err(e)), _) => Err(e.clone_ref(py)),
@@ -123,7 +122,7 @@ pub fn diagnose_many<'py>(
         match row_facts {
             Ok(f) => {
                 q.facts = f;
-                rows.push(Row::Query(q, note));
+                rows.push(Row::Query(q));
             }
             Err(e) => rows.push(Row::Invalid(e)),
         }
@@ -179,18 +178,18 @@ pub fn diagnose_arrow<'py>(
         (0..texts.len())
             .into_par_iter()
             .map(|i| {
-                let Some((text, note)) = texts.get(i) else {
+                let Some(q) = texts.get(i) else {
                     return RowResult::default();
                 };
-                let mut q = Query::new(text).limit(limit);
+                let mut q = q.limit(limit);
                 if let Some(raw) = facts.as_ref().and_then(|f| f.get(i)) {
-                    match facts_from_json(&raw.0) {
+                    match facts_from_json(&raw.text) {
                         Ok(f) => q.facts = f,
                         Err(message) => return RowResult::error(message),
                     }
                 }
                 match engine.diagnose(&q) {
-                    Ok(d) => RowResult::from_diagnosis(with_note(d, note)),
+                    Ok(d) => RowResult::from_diagnosis(d),
                     Err(e) => RowResult::error(e.to_string()),
                 }
             })
@@ -380,25 +379,15 @@ impl TextColumn {
         }
     }
 
-    /// Row `i` as text (invalid UTF-8 in binary rows replaced, with a note), or None
-    /// for a null.
-    fn get(&self, i: usize) -> Option<(String, Option<String>)> {
-        fn s<A: Array>(a: &A, i: usize, v: impl FnOnce() -> String) -> Option<String> {
-            (!a.is_null(i)).then(v)
-        }
-        fn b<A: Array>(
-            a: &A,
-            i: usize,
-            v: impl FnOnce() -> Vec<u8>,
-        ) -> Option<(String, Option<String>)> {
-            (!a.is_null(i)).then(|| fixbook::matcher::decode_lossy(&v()))
-        }
+    /// Row `i` as a query (binary rows decoded by the engine: invalid UTF-8 replaced,
+    /// with a note), or None for a null.
+    fn get(&self, i: usize) -> Option<Query> {
         match self {
-            TextColumn::Utf8(a) => s(a, i, || a.value(i).to_owned()).map(|t| (t, None)),
-            TextColumn::LargeUtf8(a) => s(a, i, || a.value(i).to_owned()).map(|t| (t, None)),
-            TextColumn::Utf8View(a) => s(a, i, || a.value(i).to_owned()).map(|t| (t, None)),
-            TextColumn::Binary(a) => b(a, i, || a.value(i).to_vec()),
-            TextColumn::LargeBinary(a) => b(a, i, || a.value(i).to_vec()),
+            TextColumn::Utf8(a) => (!a.is_null(i)).then(|| Query::new(a.value(i))),
+            TextColumn::LargeUtf8(a) => (!a.is_null(i)).then(|| Query::new(a.value(i))),
+            TextColumn::Utf8View(a) => (!a.is_null(i)).then(|| Query::new(a.value(i))),
+            TextColumn::Binary(a) => (!a.is_null(i)).then(|| Query::from_bytes(a.value(i))),
+            TextColumn::LargeBinary(a) => (!a.is_null(i)).then(|| Query::from_bytes(a.value(i))),
         }
     }
 }
