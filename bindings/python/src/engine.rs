@@ -21,7 +21,7 @@ use crate::facts;
 /// `fixbook.Engine`, which wraps this class and returns typed results.
 #[pyclass(frozen, module = "fixbook._fixbook")]
 pub struct EngineCore {
-    engine: Engine,
+    pub(crate) engine: Engine,
 }
 
 impl EngineCore {
@@ -158,7 +158,7 @@ fn pack_dirs(packs: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
 /// The query for `text`: a str, or bytes (`bytes`, `bytearray`) decoded by the engine
 /// ([`Query::from_bytes`]: invalid UTF-8 replaced, with a note). A str holding lone
 /// surrogates is not valid Unicode: its UTF-8 (surrogates kept) goes the same way.
-fn text_arg(text: &Bound<'_, PyAny>) -> PyResult<Query> {
+pub(crate) fn text_arg(text: &Bound<'_, PyAny>) -> PyResult<Query> {
     if let Ok(s) = text.cast::<PyString>() {
         return Ok(match s.to_str() {
             Ok(s) => Query::new(s),

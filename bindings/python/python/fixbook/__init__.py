@@ -26,9 +26,10 @@ import datetime as _dt
 import json
 import os
 import warnings
-from collections.abc import Iterable, Mapping
-from typing import TypeAlias, Union
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Literal, TypeAlias, Union, overload
 
+from . import _fixbook
 from ._fixbook import (
     DEFAULT_LIMIT,
     ENGINE_VERSION,
@@ -192,6 +193,102 @@ class Engine:
         """
         return Diagnosis.from_json(self._core.diagnose(text, facts, _limit(limit), trace))
 
+    @overload
+    def diagnose_many(
+        self,
+        texts: Iterable[str | bytes],
+        facts: Mapping[str, FactValue] | Sequence[Mapping[str, FactValue] | None] | None = ...,
+        limit: int = ...,
+        *,
+        errors: Literal["raise"] = ...,
+    ) -> list[Diagnosis]: ...
+    @overload
+    def diagnose_many(
+        self,
+        texts: Iterable[str | bytes],
+        facts: Mapping[str, FactValue] | Sequence[Mapping[str, FactValue] | None] | None = ...,
+        limit: int = ...,
+        *,
+        errors: Literal["return"],
+    ) -> list[Diagnosis | Exception]: ...
+
+    def diagnose_many(
+        self,
+        texts: Iterable[str | bytes],
+        facts: Mapping[str, FactValue] | Sequence[Mapping[str, FactValue] | None] | None = None,
+        limit: int = 10,
+        *,
+        errors: Literal["raise", "return"] = "raise",
+    ) -> list[Diagnosis] | list[Diagnosis | Exception]:
+        """Diagnoses many texts at once, in parallel on all cores (the GIL is released).
+
+        Each answer equals ``diagnose(text, facts, limit)`` for its row.
+
+        Args:
+            texts: the texts (``str`` or ``bytes``).
+            facts: ``None``, one mapping of facts for every text, or a sequence of mappings
+                (or ``None``) with one item per text.
+            limit: the most matches per text.
+            errors: ``"raise"`` (default) raises the first failing row's error (its notes
+                name the row); ``"return"`` puts each failing row's exception object in its
+                place in the list and diagnoses the other rows.
+
+        Raises:
+            FactError: (``errors="raise"``) a row's fact does not fit its declared type.
+            TypeError: a text is not ``str`` or ``bytes`` (per row, like ``FactError``).
+            ValueError: ``facts`` is a sequence of another length than ``texts``.
+        """
+        if not isinstance(texts, (list, tuple)):
+            texts = list(texts)
+        if errors not in ("raise", "return"):
+            raise ValueError(f'errors must be "raise" or "return", got {errors!r}')
+        answers = _fixbook.diagnose_many(self._core, texts, facts, _limit(limit))
+        out: list[Diagnosis | Exception] = []
+        for i, a in enumerate(answers):
+            if isinstance(a, str):
+                out.append(Diagnosis.from_json(a))
+            elif errors == "raise":
+                if hasattr(a, "add_note"):
+                    a.add_note(f"in row {i} of diagnose_many")
+                raise a
+            else:
+                out.append(a)
+        return out
+
+    def diagnose_arrow(
+        self,
+        texts: Any,
+        facts: Any = None,
+        limit: int = 3,
+    ) -> Any:
+        """Diagnoses every row of an Arrow array of texts, in parallel (the GIL released).
+
+        For pandas, Polars, DuckDB or Spark data: the texts go in and the answers come out as
+        Arrow columns, with no Python object per row. Needs ``pyarrow``.
+
+        Args:
+            texts: a ``pyarrow.Array`` or ``ChunkedArray`` of strings or binary (or any
+                object with ``__arrow_c_array__``); nulls give null answers.
+            facts: ``None`` or an Arrow string array as long as ``texts``: each row a JSON
+                object of facts (``{"user.provisioned": false}``) or null.
+            limit: the most matches kept in each row's ``diagnosis``.
+
+        Returns:
+            A ``pyarrow.StructArray`` with one row per text and the fields ``id`` (the best
+            match's ``pack/entry``, null when nothing matched), ``title``, ``confidence``
+            (float64), ``question`` (the fact of the first question, or null), ``diagnosis``
+            (the whole answer as the engine's JSON, as ``Diagnosis.to_json()``) and ``error``
+            (null, or why that row could not be diagnosed: invalid facts JSON, a fact of the
+            wrong type). A failing row never fails the others.
+        """
+        import pyarrow as pa  # type: ignore[import-untyped]  # optional: only needed here
+
+        texts = _one_chunk(pa, texts)
+        if facts is not None:
+            facts = _one_chunk(pa, facts)
+        result = _fixbook.diagnose_arrow(self._core, texts, facts, _limit(limit))
+        return pa.array(result)
+
     def reload(self) -> None:
         """Re-reads every pack and swaps the new set in atomically.
 
@@ -273,6 +370,13 @@ class Engine:
     def _warn_skipped(self) -> None:
         for problem in self._core.skipped():
             warnings.warn(f"fixbook: skipped pack: {problem}", PackWarning, stacklevel=3)
+
+
+def _one_chunk(pa: Any, arr: Any) -> Any:
+    # a ChunkedArray (a pandas/Polars/Table column) has no __arrow_c_array__
+    if isinstance(arr, pa.ChunkedArray):
+        return arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    return arr
 
 
 def _limit(limit: int) -> int:

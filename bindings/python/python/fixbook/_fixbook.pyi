@@ -9,6 +9,9 @@ __all__ = [
     "DEFAULT_LIMIT",
     "ENGINE_VERSION",
     "EngineCore",
+    "ArrowResult",
+    "diagnose_many",
+    "diagnose_arrow",
     "FixbookError",
     "PackError",
     "QueryError",
@@ -53,6 +56,30 @@ class EngineCore:
     def fact(self, name: str) -> str | None: ...
     def skipped(self) -> list[PackErrorDetail]: ...
     def entry_ids(self) -> list[str]: ...
+
+def diagnose_many(
+    core: EngineCore,
+    texts: Iterable[str | bytes | bytearray],
+    facts: Mapping[str, Any] | Iterable[Mapping[str, Any] | None] | None = None,
+    limit: int = 10,
+) -> list[str | Exception]:
+    """Diagnoses every text in parallel; per row the answer's JSON or the row's exception."""
+
+def diagnose_arrow(
+    core: EngineCore,
+    texts: Any,
+    facts: Any = None,
+    limit: int = 3,
+) -> ArrowResult:
+    """Diagnoses every row of an Arrow array of texts in parallel; a struct array of results."""
+
+@final
+class ArrowResult:
+    """A struct array of results, exported through the Arrow PyCapsule interface."""
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]:
+        """``(schema capsule, array capsule)`` of the Arrow C data interface."""
+    def __len__(self) -> int: ...
 
 @final
 class PackErrorDetail:
