@@ -189,7 +189,8 @@ pub struct CheckTrace {
 pub struct Query {
     /// The text: an error string, a log excerpt, a ticket.
     pub text: String,
-    /// Facts the caller knows. Strings are converted to the declared type.
+    /// Facts the caller knows. Each pack sees those it declares, strings converted to the type
+    /// it declares.
     pub facts: BTreeMap<String, FactValue>,
     /// Maximum matches; absent or 0 means [`crate::DEFAULT_LIMIT`].
     pub limit: Option<usize>,
