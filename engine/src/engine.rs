@@ -233,7 +233,7 @@ impl EngineBuilder {
         if self.strict && !read_errors.is_empty() {
             return Err(Error::Pack(read_errors));
         }
-        let mut set = PackSet::load(&sources, &self.load, self.strict).map_err(Error::Pack)?;
+        let mut set = PackSet::load(&sources, &self.load, self.strict)?;
         set.skipped.splice(0..0, read_errors);
         if let Some(prev) = previous {
             // a reload must not lose a pack that was loaded before

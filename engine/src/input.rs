@@ -64,6 +64,30 @@ impl Query {
     }
 }
 
+/// Characters of an error message about a request quoted at most (a message that quotes a
+/// long value from the request is cut).
+pub const MAX_MESSAGE_CHARS: usize = 300;
+
+impl Query {
+    /// A query from a JSON request: `{"text": "...", "facts": {"name": value}, "limit": N,
+    /// "packs": ["id"], "trace": false, "drafts": false}`, every field optional, unknown
+    /// fields refused. A request that is not such JSON is an [`Error::Query`] naming the line
+    /// and column (values from the request are quoted cut). The C door and the HTTP service
+    /// read requests with this.
+    pub fn from_json(json: &str) -> Result<Query> {
+        serde_json::from_str(json).map_err(|e| {
+            let message = e.to_string();
+            let message = match message.char_indices().nth(MAX_MESSAGE_CHARS) {
+                None => message,
+                Some((cut, _)) => {
+                    format!("{}… ({} more bytes)", &message[..cut], message.len() - cut)
+                }
+            };
+            Error::Query(format!("not a valid request: {message}"))
+        })
+    }
+}
+
 /// Reads all of `reader`, but at most `limit` bytes: one byte more is an [`Error::Io`] about
 /// `what` (a path, or `<stdin>`) saying the input is too large, returned as soon as that byte
 /// is read (an endless input fails at once, in bounded memory).
@@ -186,6 +210,20 @@ mod tests {
             Query::new("x").limit_or_default(Some(0)).effective_limit(),
             DEFAULT_LIMIT
         );
+    }
+
+    #[test]
+    fn a_bad_request_is_a_query_error_naming_its_place() {
+        let e = Query::from_json("{\"text\": 3}").unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Query);
+        assert!(e.to_string().contains("column"), "{e}");
+        let e = Query::from_json("{\"txet\": \"x\"}").unwrap_err();
+        assert!(e.to_string().contains("unknown field `txet`"), "{e}");
+        let huge = format!("{{\"limit\": \"{}\"}}", "9".repeat(100_000));
+        let e = Query::from_json(&huge).unwrap_err();
+        assert!(e.to_string().len() < 600, "{} bytes", e.to_string().len());
+        let q = Query::from_json("{\"text\": \"x\", \"limit\": 0}").unwrap();
+        assert_eq!(q.effective_limit(), DEFAULT_LIMIT);
     }
 
     #[test]

@@ -110,7 +110,7 @@ impl PackSet {
         sources: &[PackSource],
         opts: &LoadOptions,
         strict: bool,
-    ) -> Result<PackSet, Vec<PackError>> {
+    ) -> Result<PackSet, crate::Error> {
         let mut packs: Vec<Arc<Pack>> = Vec::new();
         let mut errors: Vec<PackError> = Vec::new();
         let mut skipped = Vec::new();
@@ -151,18 +151,20 @@ impl PackSet {
             }
         }
         if !errors.is_empty() {
-            return Err(errors);
+            return Err(crate::Error::Pack(errors));
         }
-        PackSet::build(packs, skipped, opts.index_cache.as_deref()).map_err(|e| vec![e])
+        PackSet::build(packs, skipped, opts.index_cache.as_deref())
     }
 
     /// Builds the search structures over loaded packs; with `index_cache`, the text index is
-    /// opened from (or stored in) that folder.
+    /// opened from (or stored in) that folder. Fails with [`crate::Error::Pack`] (a
+    /// `bad-regex` error) when the signatures together are too large for one automaton, and
+    /// with [`crate::Error::Index`] when the text index cannot be built.
     pub fn build(
         packs: Vec<Arc<Pack>>,
         skipped: Vec<PackError>,
         index_cache: Option<&std::path::Path>,
-    ) -> Result<PackSet, PackError> {
+    ) -> Result<PackSet, crate::Error> {
         let mut entries = Vec::new();
         let mut by_id = HashMap::new();
         let mut signature_owner = Vec::new();
@@ -180,27 +182,28 @@ impl PackSet {
                 docs.push(index_doc(global, entry));
             }
         }
-        let fail = |message: String| PackError {
-            kind: PackErrorKind::BadRegex,
-            path: String::new(),
-            line: 0,
-            column: 0,
-            message,
-            hint: "reduce the number or size of signatures".into(),
-            entry: None,
-            source_line: None,
-            length: 0,
-        };
-        let signatures = SignatureSet::new(patterns).map_err(fail)?;
+        let signatures = SignatureSet::new(patterns).map_err(|message| {
+            crate::Error::Pack(vec![PackError {
+                kind: PackErrorKind::BadRegex,
+                path: String::new(),
+                line: 0,
+                column: 0,
+                message,
+                hint: "reduce the number or size of signatures".into(),
+                entry: None,
+                source_line: None,
+                length: 0,
+            }])
+        })?;
+        // an index failure is the index's, not the signatures'
         let (index, cache_use) = match index_cache {
             Some(dir) => {
-                let (index, used) = TextIndex::build_cached(&docs, BACKGROUND, dir)
-                    .map_err(|e| fail(format!("full-text index: {e}")))?;
+                let (index, used) =
+                    TextIndex::build_cached(&docs, BACKGROUND, dir).map_err(crate::Error::Index)?;
                 (index, Some(used))
             }
             None => (
-                TextIndex::build(&docs, BACKGROUND)
-                    .map_err(|e| fail(format!("full-text index: {e}")))?,
+                TextIndex::build(&docs, BACKGROUND).map_err(crate::Error::Index)?,
                 None,
             ),
         };

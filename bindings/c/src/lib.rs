@@ -488,12 +488,7 @@ pub unsafe extern "C" fn fixbook_diagnose_json(
                     format!("the request is not valid UTF-8: {u}"),
                 )
             })?;
-        let query: Query = serde_json::from_str(request).map_err(|j| {
-            FixbookError::new(
-                FIXBOOK_ERR_INVALID_REQUEST,
-                format!("invalid request JSON: {j}"),
-            )
-        })?;
+        let query = Query::from_json(request)?;
         let d = e.diagnose(&query)?;
         json_string(&d)
     })
