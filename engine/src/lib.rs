@@ -28,6 +28,7 @@
 
 #![deny(missing_docs)]
 
+pub mod archive;
 mod budget;
 pub mod diagnose;
 pub mod embedded;
@@ -44,7 +45,7 @@ pub mod testing;
 
 pub use diagnose::{CauseResult, Diagnosis, Evidence, Match, Query, Question};
 pub use engine::{
-    default_pack_path, CauseInfo, Engine, EngineBuilder, EntryInfo, LineHit, PackInfo,
+    default_pack_path, user_pack_dir, CauseInfo, Engine, EngineBuilder, EntryInfo, LineHit, PackInfo,
     SignatureInfo,
 };
 pub use error::{Error, ErrorKind, PackError, PackErrorKind, Result};
