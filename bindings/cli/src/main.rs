@@ -12,6 +12,7 @@ macro_rules! outln {
 }
 
 mod author;
+mod pack_cmd;
 mod render;
 mod scan;
 
@@ -53,10 +54,17 @@ struct Global {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Also load the pack(s) in DIR (a pack folder or a folder of packs; one holding no pack
-    /// is an error, exit code 3). Repeatable.
+    /// Also load the pack(s) in DIR (a pack folder, a .fixbook archive or a folder of packs;
+    /// one holding no pack is an error, exit code 3). Repeatable.
     #[arg(long = "packs", value_name = "DIR", global = true)]
     packs: Vec<PathBuf>,
+    /// Trust pack archives signed with this minisign public key, besides those in the
+    /// trusted-keys folder ($XDG_CONFIG_HOME/fixbook/trusted-keys). Repeatable.
+    #[arg(long = "trusted-key", value_name = "FILE", global = true)]
+    trusted_keys: Vec<PathBuf>,
+    /// Accept pack archives that no trusted key signed.
+    #[arg(long, global = true)]
+    allow_unsigned: bool,
     /// Leave out the packs embedded in the binary.
     #[arg(long, global = true)]
     no_builtin: bool,
@@ -158,6 +166,8 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Build, sign, install, upgrade, list and remove pack archives (.fixbook files).
+    Pack(pack_cmd::PackArgs),
     /// Create a new pack that passes lint and test.
     New {
         /// Folder to create.
@@ -190,6 +200,7 @@ fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
         .pack_path_from_env()
         .pack_dirs(g.packs.iter().cloned())
         .strict(g.strict)
+        .archive_trust(pack_cmd::trust(&g.trusted_keys, g.allow_unsigned)?)
         .index_cache(if g.no_cache {
             None
         } else {
@@ -204,7 +215,11 @@ fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
     let (fatal, skipped): (Vec<_>, Vec<_>) = engine
         .skipped()
         .into_iter()
-        .partition(|e| e.kind == PackErrorKind::Io && e.line == 0 && named.contains(&e.path));
+        .partition(|e| {
+            matches!(e.kind, PackErrorKind::Io | PackErrorKind::Archive)
+                && e.line == 0
+                && named.contains(&e.path)
+        });
     if !fatal.is_empty() {
         let lines: Vec<String> = fatal
             .iter()
@@ -454,6 +469,7 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             style,
         ),
         Command::New { dir, id } => author::new_pack(dir, id.as_deref()),
+        Command::Pack(args) => pack_cmd::run(args, &g.trusted_keys, g.allow_unsigned, g.json, style),
     }
 }
 
