@@ -538,14 +538,17 @@ fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>
         }
     }
     // the tar reader stops at the end-of-archive blocks: the gzip member must end there too
+    // (read through the bound, a block at a time: an endless run of zeros is a bomb too)
     let mut bounded = tar.into_inner();
-    let mut tail = Vec::new();
-    bounded
-        .inner
-        .read_to_end(&mut tail)
-        .map_err(read_err)?;
-    if tail.iter().any(|&b| b != 0) {
-        return Err(ArchiveError::corrupt(label, "data after the end of the pack's files"));
+    let mut block = [0u8; 8192];
+    loop {
+        let n = bounded.read(&mut block).map_err(read_err)?;
+        if n == 0 {
+            break;
+        }
+        if block[..n].iter().any(|&b| b != 0) {
+            return Err(ArchiveError::corrupt(label, "data after the end of the pack's files"));
+        }
     }
     drop(bounded);
     if !rest.is_empty() {
