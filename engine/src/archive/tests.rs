@@ -538,14 +538,14 @@ fn archives_load_without_unpacking_and_are_checked_the_same_way() {
     let (kp, tk) = key();
     let signed = root.join("acme-1.0.0.fixbook");
     std::fs::write(&signed, signed_bytes("1.0.0", &kp)).unwrap();
-    let load = |path: &Path, trust: Trust| {
+    let try_load = |path: &Path, trust: Trust| {
         crate::Engine::builder()
             .builtin(false)
             .pack_dir(path)
             .archive_trust(trust)
             .build()
-            .unwrap()
     };
+    let load = |path: &Path, trust: Trust| try_load(path, trust).unwrap();
     // the file itself, and the folder holding it (as on the pack path)
     for path in [signed.clone(), root.clone()] {
         let e = load(&path, Trust::new().key(tk.clone()));
@@ -557,8 +557,10 @@ fn archives_load_without_unpacking_and_are_checked_the_same_way() {
         );
         assert!(e.skipped().is_empty());
     }
-    // untrusted: skipped with the reason
-    let e = load(&signed, Trust::new());
+    // untrusted: an error when named, skipped with the reason in a folder of packs
+    let err = try_load(&signed, Trust::new()).unwrap_err();
+    assert_eq!(err.pack_errors()[0].kind, crate::PackErrorKind::Archive);
+    let e = load(&root, Trust::new());
     assert!(e.packs().is_empty());
     let skipped = e.skipped();
     assert_eq!(skipped[0].kind, crate::PackErrorKind::Archive);
@@ -568,7 +570,7 @@ fn archives_load_without_unpacking_and_are_checked_the_same_way() {
     let mid = b.len() / 2;
     b[mid] ^= 0x10;
     std::fs::write(&signed, &b).unwrap();
-    let e = load(&signed, Trust::new().key(tk));
+    let e = load(&root, Trust::new().key(tk));
     assert!(e.packs().is_empty());
     assert!(e.skipped()[0].message.contains("damaged"), "{:?}", e.skipped());
     std::fs::remove_dir_all(root).unwrap();
