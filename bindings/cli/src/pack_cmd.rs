@@ -5,6 +5,14 @@
 
 use std::path::{Path, PathBuf};
 
+/// `println!` that ignores a closed pipe (`fixbook pack list | head`).
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 use clap::{Args, Subcommand};
 use fixbook::archive::{
     self, Archive, ArchiveError, BuildError, InstallOptions, PackFolder, Trust, TrustedKey,
