@@ -78,9 +78,11 @@ impl Home {
         let src = format!("src-{version}");
         self.ok(&["new", &src, "--id", "acme"]);
         let toml = self.path(&format!("{src}/pack.toml"));
-        let text = std::fs::read_to_string(&toml)
-            .unwrap()
-            .replace("version = \"0.1.0\"", &format!("version = \"{version}\""));
+        let text = regex_free_replace(
+            &std::fs::read_to_string(&toml).unwrap(),
+            "version = ",
+            &format!("version = \"{version}\""),
+        );
         std::fs::write(&toml, text).unwrap();
         let out = format!("acme-{version}.fixbook");
         self.ok(&["pack", "build", &src, "-o", &out]);
