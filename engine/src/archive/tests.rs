@@ -378,7 +378,8 @@ fn password_protected_keys() {
     let kp = generate_key(None).unwrap();
     let a = Archive::from_bytes("a", &archive_bytes("1.0.0")).unwrap();
     let e = sign(&a, "team.key", "not a key", None).unwrap_err();
-    assert!(e.to_string().contains("not a minisign secret key"), "{e}");
+    assert!(matches!(e, ArchiveError::Key { .. }), "{e}");
+    assert!(e.to_string().starts_with("team.key: "), "{e}");
     assert!(sign(&a, "team.key", &kp.secret, None).is_ok());
     let e = TrustedKey::parse("x.pub", "untrusted comment: x\nnot-a-key\n").unwrap_err();
     assert!(e.to_string().contains("not a minisign public key"), "{e}");
@@ -516,7 +517,9 @@ fn an_install_stopped_before_the_swap_leaves_the_old_version() {
     let staged = folder.stage(&v2, &trust, &InstallOptions::default()).unwrap();
     let staging = staged.path().to_path_buf();
     assert!(staging.join("pack.toml").is_file());
-    std::mem::forget(staged);
+    // (no clean-up runs: dropping a staged install only releases its lock, as a killed
+    // process's exit does)
+    drop(staged);
     assert_eq!(loaded_version(folder.dir()), "1.0.0", "the half install is not loaded");
     assert_eq!(folder.list().len(), 1);
 
