@@ -117,7 +117,10 @@ fn round_trip_signed_build_install_answer_remove() {
     let h = Home::new("round");
     let file = h.pack("1.0.0");
     let out = h.ok(&["pack", "keygen", "-o", "team"]);
-    assert!(out.contains("team.key") && out.contains("team.pub"), "{out}");
+    assert!(
+        out.contains("team.key") && out.contains("team.pub"),
+        "{out}"
+    );
     h.ok(&["pack", "sign", &file, "--key", "team.key"]);
 
     // the receiving side trusts the team's key through its trusted-keys folder
@@ -125,7 +128,10 @@ fn round_trip_signed_build_install_answer_remove() {
     std::fs::create_dir_all(&keys).unwrap();
     std::fs::copy(h.path("team.pub"), keys.join("team.pub")).unwrap();
     let out = h.ok(&["pack", "install", &file]);
-    assert!(out.contains("installed acme 1.0.0") && out.contains("signed by team"), "{out}");
+    assert!(
+        out.contains("installed acme 1.0.0") && out.contains("signed by team"),
+        "{out}"
+    );
 
     // it loads on the pack path and answers its own tests
     let found = h.ok(&["--no-builtin", "--json", "search", QUERY]);
@@ -134,16 +140,27 @@ fn round_trip_signed_build_install_answer_remove() {
     let tests = h.ok(&["test", pack_dir.to_str().unwrap()]);
     assert!(tests.contains("3 passed, 0 failed"), "{tests}");
 
-    let list: serde_json::Value =
-        serde_json::from_str(&h.ok(&["--json", "pack", "list"])).unwrap();
+    let list: serde_json::Value = serde_json::from_str(&h.ok(&["--json", "pack", "list"])).unwrap();
     let p = &list["packs"][0];
     assert_eq!(p["id"], "acme");
     assert_eq!(p["version"], "1.0.0");
-    assert!(p["signed_by"][0].as_str().unwrap().starts_with("team ("), "{p}");
-    assert!(p["source"].as_str().unwrap().ends_with("acme-1.0.0.fixbook"), "{p}");
+    assert!(
+        p["signed_by"][0].as_str().unwrap().starts_with("team ("),
+        "{p}"
+    );
+    assert!(
+        p["source"]
+            .as_str()
+            .unwrap()
+            .ends_with("acme-1.0.0.fixbook"),
+        "{p}"
+    );
     assert!(p["installed_at"].as_str().unwrap().ends_with('Z'), "{p}");
     let text = h.ok(&["pack", "list"]);
-    assert!(text.contains("signed by: team") && text.contains("installed:"), "{text}");
+    assert!(
+        text.contains("signed by: team") && text.contains("installed:"),
+        "{text}"
+    );
 
     let out = h.ok(&["pack", "remove", "acme"]);
     assert!(out.contains("removed acme 1.0.0"), "{out}");
@@ -157,12 +174,30 @@ fn archives_load_directly_with_the_same_checks() {
     let h = Home::new("direct");
     let file = h.pack("1.0.0");
     let e = h.refused(&["--no-builtin", "--packs", &file, "search", QUERY]);
-    assert!(e.contains("not signed") && e.contains("--allow-unsigned"), "{e}");
-    let found = h.ok(&["--no-builtin", "--allow-unsigned", "--packs", &file, "search", QUERY]);
+    assert!(
+        e.contains("not signed") && e.contains("--allow-unsigned"),
+        "{e}"
+    );
+    let found = h.ok(&[
+        "--no-builtin",
+        "--allow-unsigned",
+        "--packs",
+        &file,
+        "search",
+        QUERY,
+    ]);
     assert!(found.contains("acme/example-timeout"), "{found}");
     h.ok(&["pack", "keygen", "-o", "k"]);
     h.ok(&["pack", "sign", &file, "--key", "k.key"]);
-    let found = h.ok(&["--no-builtin", "--trusted-key", "k.pub", "--packs", &file, "search", QUERY]);
+    let found = h.ok(&[
+        "--no-builtin",
+        "--trusted-key",
+        "k.pub",
+        "--packs",
+        &file,
+        "search",
+        QUERY,
+    ]);
     assert!(found.contains("acme/example-timeout"), "{found}");
 }
 
@@ -198,15 +233,20 @@ fn tampered_and_truncated_archives_are_refused() {
         std::fs::write(h.path("bad.fixbook"), &b).unwrap();
         let e = h.refused(&["--trusted-key", "k.pub", "pack", "install", "bad.fixbook"]);
         assert!(
-            e.contains("damaged") || e.contains("not a pack archive") || e.contains("does not verify"),
+            e.contains("damaged")
+                || e.contains("not a pack archive")
+                || e.contains("does not verify"),
             "byte {at}: {e}"
         );
     }
     std::fs::write(h.path("cut.fixbook"), &good[..n / 2]).unwrap();
     let e = h.refused(&["--trusted-key", "k.pub", "pack", "install", "cut.fixbook"]);
     assert!(e.contains("truncated"), "{e}");
-    assert!(h.installed().read_dir().map_or(true, |mut d| d
-        .all(|e| e.unwrap().file_name().to_string_lossy().starts_with('.'))));
+    assert!(h.installed().read_dir().map_or(true, |mut d| d.all(|e| e
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .starts_with('.'))));
     // the good one still installs
     h.ok(&["--trusted-key", "k.pub", "pack", "install", &file]);
     assert_eq!(h.loaded().as_deref(), Some("1.0.0"));
@@ -223,13 +263,17 @@ fn versions_and_engine_compatibility() {
     assert!(e.contains("not installed"), "{e}");
     h.ok(&["--allow-unsigned", "pack", "install", &v1]);
     let e = h.refused(&["--allow-unsigned", "pack", "install", &v1]);
-    assert!(e.contains("already installed") && e.contains("--force"), "{e}");
+    assert!(
+        e.contains("already installed") && e.contains("--force"),
+        "{e}"
+    );
     let out = h.ok(&["--allow-unsigned", "pack", "upgrade", &v2]);
     assert!(out.contains("replaced 1.0.0 with acme 2.0.0"), "{out}");
     assert_eq!(h.loaded().as_deref(), Some("2.0.0"));
     let e = h.refused(&["--allow-unsigned", "pack", "install", &v1]);
     assert!(
-        e.contains("pack `acme` 2.0.0 is installed, newer than 1.0.0") && e.contains("not downgrading"),
+        e.contains("pack `acme` 2.0.0 is installed, newer than 1.0.0")
+            && e.contains("not downgrading"),
         "{e}"
     );
     h.ok(&["--allow-unsigned", "pack", "install", &v1, "--force"]);
@@ -242,7 +286,11 @@ fn versions_and_engine_compatibility() {
     // a pack for a newer engine: the build refuses it, and so does install (forged archive)
     let toml = h.path("src-1.0.0/pack.toml");
     let text = std::fs::read_to_string(&toml).unwrap();
-    let future = regex_free_replace(&text, "min_engine_version = ", "min_engine_version = \"99.0.0\"");
+    let future = regex_free_replace(
+        &text,
+        "min_engine_version = ",
+        "min_engine_version = \"99.0.0\"",
+    );
     std::fs::write(&toml, &future).unwrap();
     let e = h.refused(&["pack", "build", "src-1.0.0"]);
     assert!(e.contains("99.0.0"), "{e}");
@@ -264,7 +312,13 @@ fn versions_and_engine_compatibility() {
     };
     let bytes = fixbook::archive::seal(&fixbook::archive::assemble(&manifest, &files));
     std::fs::write(h.path("future.fixbook"), bytes).unwrap();
-    let e = h.refused(&["--allow-unsigned", "pack", "install", "future.fixbook", "--force"]);
+    let e = h.refused(&[
+        "--allow-unsigned",
+        "pack",
+        "install",
+        "future.fixbook",
+        "--force",
+    ]);
     assert!(
         e.contains(&format!(
             "pack `acme` 3.0.0 needs fixbook 99.0.0 or later; this is fixbook {}",

@@ -49,8 +49,8 @@ pub mod testing;
 pub use answer::{Explanation, ScanRecord};
 pub use diagnose::{CauseResult, Diagnosis, Evidence, Match, Query, Question};
 pub use engine::{
-    default_pack_path, user_pack_dir, CauseInfo, Engine, EngineBuilder, EntryInfo, LineHit, PackInfo,
-    SignatureInfo,
+    default_pack_path, user_pack_dir, CauseInfo, Engine, EngineBuilder, EntryInfo, LineHit,
+    PackInfo, SignatureInfo,
 };
 pub use error::{Error, ErrorKind, PackError, PackErrorKind, Result};
 pub use facts::{FactDecl, FactType, FactValue};

@@ -493,7 +493,9 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             style,
         ),
         Command::New { dir, id } => author::new_pack(out, dir, id.as_deref()),
-        Command::Pack(args) => pack_cmd::run(args, &g.trusted_keys, g.allow_unsigned, g.json, style),
+        Command::Pack(args) => {
+            pack_cmd::run(args, &g.trusted_keys, g.allow_unsigned, g.json, style)
+        }
     }
 }
 

@@ -79,7 +79,12 @@ enum PackCommand {
     /// Make a signing key pair: PREFIX.key (secret) and PREFIX.pub (give it to users).
     Keygen {
         /// Path prefix of the two files.
-        #[arg(short = 'o', long = "output", value_name = "PREFIX", default_value = "fixbook-signing")]
+        #[arg(
+            short = 'o',
+            long = "output",
+            value_name = "PREFIX",
+            default_value = "fixbook-signing"
+        )]
         output: PathBuf,
         /// Overwrite existing key files.
         #[arg(long)]
@@ -197,15 +202,26 @@ pub fn run(
         PackCommand::Sign { file, key } => {
             let a = Archive::open(file).map_err(usage)?;
             let key_text = std::fs::read_to_string(key).map_err(|e| {
-                (exit::USAGE, format!("{}: cannot read the key: {e}", key.display()))
+                (
+                    exit::USAGE,
+                    format!("{}: cannot read the key: {e}", key.display()),
+                )
             })?;
             let password = std::env::var(PASSWORD_VAR).ok().filter(|p| !p.is_empty());
             let bytes = archive::sign(&a, &key.display().to_string(), &key_text, password)
                 .map_err(usage)?;
             archive::write_file(file, &bytes).map_err(usage)?;
             let signed = Archive::from_bytes(&file.display().to_string(), &bytes).map_err(usage)?;
-            let ids: Vec<&str> = signed.signatures.iter().map(|x| x.key_id.as_str()).collect();
-            outln!("signed {} (signatures by key {})", file.display(), ids.join(", "));
+            let ids: Vec<&str> = signed
+                .signatures
+                .iter()
+                .map(|x| x.key_id.as_str())
+                .collect();
+            outln!(
+                "signed {} (signatures by key {})",
+                file.display(),
+                ids.join(", ")
+            );
             Ok(exit::OK)
         }
         PackCommand::Install { source, force } => {
@@ -213,9 +229,15 @@ pub fn run(
             let (a, label) = if source.is_dir() {
                 let built = built_archive(source, s)?;
                 let label = source.display().to_string();
-                (Archive::from_bytes(&label, &built.bytes).map_err(usage)?, label)
+                (
+                    Archive::from_bytes(&label, &built.bytes).map_err(usage)?,
+                    label,
+                )
             } else {
-                (Archive::open(source).map_err(usage)?, source.display().to_string())
+                (
+                    Archive::open(source).map_err(usage)?,
+                    source.display().to_string(),
+                )
             };
             let opts = InstallOptions {
                 force: *force,
@@ -257,7 +279,11 @@ pub fn run(
                 );
                 outln!(
                     "    installed: {}",
-                    if p.installed_at.is_empty() { "unknown" } else { &p.installed_at }
+                    if p.installed_at.is_empty() {
+                        "unknown"
+                    } else {
+                        &p.installed_at
+                    }
                 );
             }
             Ok(exit::OK)
@@ -267,7 +293,12 @@ pub fn run(
             if json {
                 print_json(&rec);
             } else {
-                outln!("removed {} {} from {}", rec.id, rec.version, rec.path.display());
+                outln!(
+                    "removed {} {} from {}",
+                    rec.id,
+                    rec.version,
+                    rec.path.display()
+                );
             }
             Ok(exit::OK)
         }
@@ -317,17 +348,29 @@ pub fn run(
                 }));
             } else {
                 let m = &a.manifest;
-                outln!("{} {}  ({} files, built with fixbook {})", s.bold(&m.id), m.version, m.files.len(), m.built_with);
+                outln!(
+                    "{} {}  ({} files, built with fixbook {})",
+                    s.bold(&m.id),
+                    m.version,
+                    m.files.len(),
+                    m.built_with
+                );
                 outln!(
                     "    needs fixbook: {}",
                     m.min_engine_version.as_deref().unwrap_or("any")
                 );
                 outln!(
                     "    tests: {} passed, {} failed, {} todo",
-                    m.tests.passed, m.tests.failed, m.tests.todo
+                    m.tests.passed,
+                    m.tests.failed,
+                    m.tests.todo
                 );
                 for sig in &a.signatures {
-                    outln!("    signature: key {} ({})", sig.key_id, sig.trusted_comment);
+                    outln!(
+                        "    signature: key {} ({})",
+                        sig.key_id,
+                        sig.trusted_comment
+                    );
                 }
                 match &trusted {
                     Ok(who) if who.is_empty() => outln!("    trust: unsigned, allowed"),
@@ -338,7 +381,11 @@ pub fn run(
                     outln!("    engine: {e}");
                 }
             }
-            Ok(if trusted.is_ok() && engine.is_ok() { exit::OK } else { exit::NO_MATCH })
+            Ok(if trusted.is_ok() && engine.is_ok() {
+                exit::OK
+            } else {
+                exit::NO_MATCH
+            })
         }
     }
 }

@@ -86,8 +86,7 @@ fn valid_id(id: &str) -> bool {
     !b.is_empty()
         && b.len() <= 100
         && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b
-            .iter()
+        && b.iter()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
@@ -269,7 +268,10 @@ impl PackFolder {
         if !valid_id(&m.id) {
             return Err(ArchiveError::corrupt(
                 &archive.label,
-                format!("pack id `{}` is not lowercase letters, digits and '-'", m.id),
+                format!(
+                    "pack id `{}` is not lowercase letters, digits and '-'",
+                    m.id
+                ),
             ));
         }
         archive.check_engine()?;
@@ -286,7 +288,10 @@ impl PackFolder {
             ));
         }
         let new_v = semver::Version::parse(&m.version).map_err(|_| {
-            ArchiveError::corrupt(&archive.label, format!("version `{}` is not semver", m.version))
+            ArchiveError::corrupt(
+                &archive.label,
+                format!("version `{}` is not semver", m.version),
+            )
         })?;
         let lock = self.lock()?;
         self.clean_leftovers();
@@ -304,7 +309,10 @@ impl PackFolder {
         match &current {
             None if opts.upgrade => {
                 return Err(version_error(
-                    format!("pack `{}` is not installed, so there is nothing to upgrade", m.id),
+                    format!(
+                        "pack `{}` is not installed, so there is nothing to upgrade",
+                        m.id
+                    ),
                     "use `fixbook pack install`",
                 ))
             }

@@ -35,8 +35,8 @@ use sha2::{Digest, Sha256};
 
 use crate::pack::{Origin, PackSource, SourceFile};
 
-pub use install::{InstallOptions, InstallOutcome, Installed, PackFolder};
 pub use install::Staged;
+pub use install::{InstallOptions, InstallOutcome, Installed, PackFolder};
 pub use write::{
     assemble, build, generate_key, seal, sign, write_file, BuildError, Built, KeyPair,
 };
@@ -185,9 +185,10 @@ impl ArchiveError {
                 (format!("refused: {message}"), hint.clone())
             }
             ArchiveError::Pack(errors) => {
-                return errors.first().cloned().unwrap_or_else(|| {
-                    crate::pack::source::io_error(path, self.to_string(), "")
-                })
+                return errors
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| crate::pack::source::io_error(path, self.to_string(), ""))
             }
             other => (other.to_string(), String::new()),
         };
@@ -430,7 +431,10 @@ impl<R: Read> Read for Bounded<R> {
 
 fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>)>), ArchiveError> {
     if payload.len() < 10 || payload[..10] != GZIP_HEADER {
-        return Err(ArchiveError::corrupt(label, "the pack data is not gzip data as written by fixbook"));
+        return Err(ArchiveError::corrupt(
+            label,
+            "the pack data is not gzip data as written by fixbook",
+        ));
     }
     let mut rest: &[u8] = payload;
     let decoder = flate2::bufread::GzDecoder::new(&mut rest);
@@ -516,7 +520,10 @@ fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>
                 .read_to_end(&mut data)
                 .map_err(read_err)?;
             if (data.len() as u64) != size {
-                return Err(ArchiveError::corrupt(label, format!("`{raw_path}` is cut short")));
+                return Err(ArchiveError::corrupt(
+                    label,
+                    format!("`{raw_path}` is cut short"),
+                ));
             }
             if i == 0 {
                 if raw_path != MANIFEST_NAME {
@@ -532,7 +539,10 @@ fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>
                 continue;
             }
             if raw_path == MANIFEST_NAME || files.iter().any(|(p, _)| *p == raw_path) {
-                return Err(ArchiveError::corrupt(label, format!("`{raw_path}` is there twice")));
+                return Err(ArchiveError::corrupt(
+                    label,
+                    format!("`{raw_path}` is there twice"),
+                ));
             }
             files.push((raw_path, data));
         }
@@ -547,24 +557,39 @@ fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>
             break;
         }
         if block[..n].iter().any(|&b| b != 0) {
-            return Err(ArchiveError::corrupt(label, "data after the end of the pack's files"));
+            return Err(ArchiveError::corrupt(
+                label,
+                "data after the end of the pack's files",
+            ));
         }
     }
     drop(bounded);
     if !rest.is_empty() {
-        return Err(ArchiveError::corrupt(label, "data between the pack's files and the seal"));
+        return Err(ArchiveError::corrupt(
+            label,
+            "data between the pack's files and the seal",
+        ));
     }
     let Some(manifest) = manifest else {
-        return Err(ArchiveError::corrupt(label, format!("no {MANIFEST_NAME}: empty archive")));
+        return Err(ArchiveError::corrupt(
+            label,
+            format!("no {MANIFEST_NAME}: empty archive"),
+        ));
     };
     if manifest.format != ARCHIVE_FORMAT {
         return Err(ArchiveError::corrupt(
             label,
-            format!("manifest format {} is not {ARCHIVE_FORMAT}", manifest.format),
+            format!(
+                "manifest format {} is not {ARCHIVE_FORMAT}",
+                manifest.format
+            ),
         ));
     }
-    let listed: BTreeMap<&str, &FileRecord> =
-        manifest.files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let listed: BTreeMap<&str, &FileRecord> = manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f))
+        .collect();
     if listed.len() != manifest.files.len() || listed.len() != files.len() {
         return Err(ArchiveError::corrupt(
             label,
@@ -577,7 +602,10 @@ fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>
     }
     for (path, data) in &files {
         let Some(rec) = listed.get(path.as_str()) else {
-            return Err(ArchiveError::corrupt(label, format!("`{path}` is not in the manifest")));
+            return Err(ArchiveError::corrupt(
+                label,
+                format!("`{path}` is not in the manifest"),
+            ));
         };
         if rec.size != data.len() as u64 || rec.sha256 != sha256_hex(data) {
             return Err(ArchiveError::corrupt(
@@ -587,7 +615,10 @@ fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>
         }
     }
     if !files.iter().any(|(p, _)| p == "pack.toml") {
-        return Err(ArchiveError::corrupt(label, "the archive holds no pack.toml"));
+        return Err(ArchiveError::corrupt(
+            label,
+            "the archive holds no pack.toml",
+        ));
     }
     Ok((manifest, files))
 }
@@ -603,7 +634,10 @@ impl Archive {
         if meta.len() > MAX_ARCHIVE_BYTES {
             return Err(ArchiveError::unsafe_(
                 &label,
-                format!("the file is {} bytes, over the {MAX_ARCHIVE_BYTES} byte limit", meta.len()),
+                format!(
+                    "the file is {} bytes, over the {MAX_ARCHIVE_BYTES} byte limit",
+                    meta.len()
+                ),
                 "a pack archive is at most 64 MiB; do not install this file",
             ));
         }
@@ -619,7 +653,10 @@ impl Archive {
         if bytes.len() as u64 > MAX_ARCHIVE_BYTES {
             return Err(ArchiveError::unsafe_(
                 label,
-                format!("{} bytes, over the {MAX_ARCHIVE_BYTES} byte limit", bytes.len()),
+                format!(
+                    "{} bytes, over the {MAX_ARCHIVE_BYTES} byte limit",
+                    bytes.len()
+                ),
                 "a pack archive is at most 64 MiB; do not install this file",
             ));
         }
@@ -655,11 +692,12 @@ impl Archive {
             let Some(key) = trust.keys.iter().find(|k| k.id == info.key_id) else {
                 continue;
             };
-            let pk = minisign::PublicKey::from_base64(&key.base64).map_err(|e| ArchiveError::Key {
-                path: key.name.clone(),
-                message: e.to_string(),
-                hint: "give a minisign public key".into(),
-            })?;
+            let pk =
+                minisign::PublicKey::from_base64(&key.base64).map_err(|e| ArchiveError::Key {
+                    path: key.name.clone(),
+                    message: e.to_string(),
+                    hint: "give a minisign public key".into(),
+                })?;
             let sbox = minisign::SignatureBox::from_string(text)
                 .map_err(|_| ArchiveError::corrupt(&self.label, "a signature does not read"))?;
             if minisign::verify(
@@ -717,7 +755,10 @@ impl Archive {
             return Ok(());
         };
         let needs = semver::Version::parse(min).map_err(|_| {
-            ArchiveError::corrupt(&self.label, format!("min_engine_version `{min}` is not semver"))
+            ArchiveError::corrupt(
+                &self.label,
+                format!("min_engine_version `{min}` is not semver"),
+            )
         })?;
         if needs > crate::engine_version() {
             return Err(ArchiveError::EngineTooOld {
@@ -760,9 +801,13 @@ fn parse_signature(label: &str, text: &str) -> Result<SignatureInfo, ArchiveErro
     let bad = || ArchiveError::corrupt(label, "a signature in the seal does not read");
     let sbox = minisign::SignatureBox::from_string(text).map_err(|_| bad())?;
     // one spelling only, so that no byte of a signature can change unseen
-    if sbox.to_string() != text || sbox.untrusted_comment().ok().as_deref() != Some(SIGNATURE_COMMENT)
+    if sbox.to_string() != text
+        || sbox.untrusted_comment().ok().as_deref() != Some(SIGNATURE_COMMENT)
     {
-        return Err(ArchiveError::corrupt(label, "damaged: a signature in the seal was changed"));
+        return Err(ArchiveError::corrupt(
+            label,
+            "damaged: a signature in the seal was changed",
+        ));
     }
     let keynum = sbox.keynum();
     let mut id = [0u8; 8];
@@ -824,9 +869,10 @@ impl TrustedKey {
             message: format!("cannot read: {e}"),
             hint: "check the path".into(),
         })?;
-        let name = path
-            .file_stem()
-            .map_or_else(|| path.display().to_string(), |s| s.to_string_lossy().into_owned());
+        let name = path.file_stem().map_or_else(
+            || path.display().to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
         TrustedKey::parse(&name, &text).map_err(|e| match e {
             ArchiveError::Key { message, hint, .. } => ArchiveError::Key {
                 path: path.display().to_string(),

@@ -178,7 +178,10 @@ fn same_input_same_bytes() {
     assert_eq!(a.manifest.tests.passed, 2);
     assert_eq!(a.manifest.file_name(), "acme-1.0.0.fixbook");
     let paths: Vec<&str> = a.manifest.files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(paths, ["pack.toml", "entries/sync.toml", "tests/examples.toml"]);
+    assert_eq!(
+        paths,
+        ["pack.toml", "entries/sync.toml", "tests/examples.toml"]
+    );
     assert_eq!(
         a.manifest.files[1].sha256,
         sha256_hex(ENTRIES.as_bytes()),
@@ -217,7 +220,8 @@ fn every_changed_byte_is_refused() {
     let trust = Trust::new().key(tk);
     for bytes in [archive_bytes("1.0.0"), signed_bytes("1.0.0", &kp)] {
         let good = Archive::from_bytes("a", &bytes).unwrap();
-        good.check_trust(&Trust::new().allow_unsigned(true)).unwrap();
+        good.check_trust(&Trust::new().allow_unsigned(true))
+            .unwrap();
         for i in 0..bytes.len() {
             for flip in [0x01u8, 0x80] {
                 let mut b = bytes.clone();
@@ -229,7 +233,11 @@ fn every_changed_byte_is_refused() {
                         a.check_trust(&trust).map(drop)
                     }
                 });
-                assert!(result.is_err(), "byte {i} ^ {flip:#x} of {} went unseen", bytes.len());
+                assert!(
+                    result.is_err(),
+                    "byte {i} ^ {flip:#x} of {} went unseen",
+                    bytes.len()
+                );
             }
         }
     }
@@ -261,7 +269,11 @@ fn paths_out_of_the_pack_links_and_devices_are_refused() {
         ("entries/../../evil.toml", Regular, "climbs out"),
         ("/etc/cron.d/evil", Regular, "absolute path"),
         ("bin/run.sh", Regular, "a path a pack does not hold"),
-        ("entries/.hidden.toml", Regular, "a path a pack does not hold"),
+        (
+            "entries/.hidden.toml",
+            Regular,
+            "a path a pack does not hold",
+        ),
         ("entries/link.toml", Symlink, "a link"),
         ("entries/hard.toml", Link, "a link"),
         ("entries/tty.toml", Char, "a device"),
@@ -337,21 +349,29 @@ fn trust_policy() {
     let (kp, tk) = key();
     let (_, other) = key();
     let unsigned = Archive::from_bytes("u.fixbook", &archive_bytes("1.0.0")).unwrap();
-    let e = unsigned.check_trust(&Trust::new().key(tk.clone())).unwrap_err();
+    let e = unsigned
+        .check_trust(&Trust::new().key(tk.clone()))
+        .unwrap_err();
     assert!(e.to_string().contains("not signed"), "{e}");
     assert!(e.to_string().contains("--allow-unsigned"), "{e}");
     assert_eq!(
-        unsigned.check_trust(&Trust::new().allow_unsigned(true)).unwrap(),
+        unsigned
+            .check_trust(&Trust::new().allow_unsigned(true))
+            .unwrap(),
         Vec::<String>::new()
     );
 
     let signed = Archive::from_bytes("s.fixbook", &signed_bytes("1.0.0", &kp)).unwrap();
     assert_eq!(signed.signatures.len(), 1);
     assert_eq!(signed.signatures[0].key_id, tk.id);
-    assert!(signed.signatures[0].trusted_comment.contains("pack:acme 1.0.0"));
+    assert!(signed.signatures[0]
+        .trusted_comment
+        .contains("pack:acme 1.0.0"));
     let who = signed.check_trust(&Trust::new().key(tk.clone())).unwrap();
     assert_eq!(who, [format!("team ({})", tk.id)]);
-    let e = signed.check_trust(&Trust::new().key(other.clone())).unwrap_err();
+    let e = signed
+        .check_trust(&Trust::new().key(other.clone()))
+        .unwrap_err();
     assert!(e.to_string().contains("keys you do not trust"), "{e}");
     assert!(e.to_string().contains(&tk.id), "{e}");
 
@@ -401,7 +421,11 @@ fn engine_compatibility_is_checked() {
     let root = temp_dir("compat");
     let folder = PackFolder::new(root.join("packs"));
     let e = folder
-        .install(&a, &Trust::new().allow_unsigned(true), &InstallOptions::default())
+        .install(
+            &a,
+            &Trust::new().allow_unsigned(true),
+            &InstallOptions::default(),
+        )
         .unwrap_err();
     assert!(matches!(e, ArchiveError::EngineTooOld { .. }), "{e}");
     assert!(folder.list().is_empty());
@@ -452,7 +476,10 @@ fn install_upgrade_downgrade_remove() {
 
     let e = folder.install(&v1, &trust, &plain).unwrap_err();
     let m = e.to_string();
-    assert!(m.contains("acme` 2.0.0 is installed, newer than 1.0.0") && m.contains("--force"), "{m}");
+    assert!(
+        m.contains("acme` 2.0.0 is installed, newer than 1.0.0") && m.contains("--force"),
+        "{m}"
+    );
     let e = folder.install(&v1, &trust, &upgrade).unwrap_err();
     assert!(e.to_string().contains("not downgrading"), "{e}");
     let forced = InstallOptions {
@@ -473,7 +500,12 @@ fn install_upgrade_downgrade_remove() {
     names.sort();
     assert_eq!(
         names,
-        [".fixbook-install.json", "entries/sync.toml", "pack.toml", "tests/examples.toml"]
+        [
+            ".fixbook-install.json",
+            "entries/sync.toml",
+            "pack.toml",
+            "tests/examples.toml"
+        ]
     );
 
     let removed = folder.remove("acme").unwrap();
@@ -511,26 +543,40 @@ fn an_install_stopped_before_the_swap_leaves_the_old_version() {
     let trust = Trust::new().allow_unsigned(true);
     let v1 = Archive::from_bytes("v1", &archive_bytes("1.0.0")).unwrap();
     let v2 = Archive::from_bytes("v2", &archive_bytes("2.0.0")).unwrap();
-    folder.install(&v1, &trust, &InstallOptions::default()).unwrap();
+    folder
+        .install(&v1, &trust, &InstallOptions::default())
+        .unwrap();
 
     // the process dies after writing the new version beside the old one
-    let staged = folder.stage(&v2, &trust, &InstallOptions::default()).unwrap();
+    let staged = folder
+        .stage(&v2, &trust, &InstallOptions::default())
+        .unwrap();
     let staging = staged.path().to_path_buf();
     assert!(staging.join("pack.toml").is_file());
     // (no clean-up runs: dropping a staged install only releases its lock, as a killed
     // process's exit does)
     drop(staged);
-    assert_eq!(loaded_version(folder.dir()), "1.0.0", "the half install is not loaded");
+    assert_eq!(
+        loaded_version(folder.dir()),
+        "1.0.0",
+        "the half install is not loaded"
+    );
     assert_eq!(folder.list().len(), 1);
 
     // the next install cleans up and completes
-    folder.install(&v2, &trust, &InstallOptions::default()).unwrap();
+    folder
+        .install(&v2, &trust, &InstallOptions::default())
+        .unwrap();
     assert!(!staging.exists());
     assert_eq!(loaded_version(folder.dir()), "2.0.0");
 
     // a staged install dropped mid-way (an error, a panic) leaves the same
     let v3 = Archive::from_bytes("v3", &archive_bytes("3.0.0")).unwrap();
-    drop(folder.stage(&v3, &trust, &InstallOptions::default()).unwrap());
+    drop(
+        folder
+            .stage(&v3, &trust, &InstallOptions::default())
+            .unwrap(),
+    );
     assert_eq!(loaded_version(folder.dir()), "2.0.0");
     std::fs::remove_dir_all(root).unwrap();
 }
@@ -567,7 +613,10 @@ fn archives_load_without_unpacking_and_are_checked_the_same_way() {
     assert!(e.packs().is_empty());
     let skipped = e.skipped();
     assert_eq!(skipped[0].kind, crate::PackErrorKind::Archive);
-    assert!(skipped[0].message.contains("keys you do not trust"), "{skipped:?}");
+    assert!(
+        skipped[0].message.contains("keys you do not trust"),
+        "{skipped:?}"
+    );
     // tampered: skipped
     let mut b = std::fs::read(&signed).unwrap();
     let mid = b.len() / 2;
@@ -575,6 +624,10 @@ fn archives_load_without_unpacking_and_are_checked_the_same_way() {
     std::fs::write(&signed, &b).unwrap();
     let e = load(&root, Trust::new().key(tk));
     assert!(e.packs().is_empty());
-    assert!(e.skipped()[0].message.contains("damaged"), "{:?}", e.skipped());
+    assert!(
+        e.skipped()[0].message.contains("damaged"),
+        "{:?}",
+        e.skipped()
+    );
     std::fs::remove_dir_all(root).unwrap();
 }

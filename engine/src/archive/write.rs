@@ -134,7 +134,11 @@ fn pack_files(dir: &Path) -> Result<Vec<(String, Vec<u8>)>, ArchiveError> {
             if meta.len() > super::MAX_FILE_BYTES {
                 return Err(ArchiveError::io(
                     &p,
-                    format!("{} bytes, over the {} byte limit", meta.len(), super::MAX_FILE_BYTES),
+                    format!(
+                        "{} bytes, over the {} byte limit",
+                        meta.len(),
+                        super::MAX_FILE_BYTES
+                    ),
                 ));
             }
             out.push((rel, std::fs::read(&p).map_err(|e| ArchiveError::io(&p, e))?));
@@ -235,7 +239,11 @@ pub fn sign(
         )
     })?;
     let pk = minisign::PublicKey::from_secret_key(&sk).map_err(|e| {
-        key_error(key_name, format!("cannot use the key: {e}"), "make a new key")
+        key_error(
+            key_name,
+            format!("cannot use the key: {e}"),
+            "make a new key",
+        )
     })?;
     let id = key_id(&pk.keynum()[..8]);
     let secs = std::time::SystemTime::now()
