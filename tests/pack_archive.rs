@@ -65,10 +65,6 @@ impl Home {
         self.root.join(rel)
     }
 
-    fn s(&self, rel: &str) -> String {
-        self.path(rel).display().to_string()
-    }
-
     fn installed(&self) -> PathBuf {
         self.root.join("data/fixbook/packs")
     }

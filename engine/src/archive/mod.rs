@@ -429,7 +429,10 @@ impl<R: Read> Read for Bounded<R> {
     }
 }
 
-fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Vec<(String, Vec<u8>)>), ArchiveError> {
+/// A pack's files: (path inside the pack, bytes).
+type Files = Vec<(String, Vec<u8>)>;
+
+fn unpack(label: &str, payload: &[u8]) -> Result<(Manifest, Files), ArchiveError> {
     if payload.len() < 10 || payload[..10] != GZIP_HEADER {
         return Err(ArchiveError::corrupt(
             label,
