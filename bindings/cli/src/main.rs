@@ -11,8 +11,8 @@ macro_rules! w {
 }
 
 mod author;
-mod pack_cmd;
 mod outcomes_cmd;
+mod pack_cmd;
 mod render;
 mod scan;
 
