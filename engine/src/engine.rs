@@ -31,6 +31,7 @@ pub struct EngineBuilder {
     strict: bool,
     load: LoadOptions,
     query: QueryLimits,
+    trust: crate::archive::Trust,
     outcomes: Option<PathBuf>,
     outcome_options: OutcomeOptions,
 }
@@ -43,6 +44,7 @@ impl Default for EngineBuilder {
             strict: false,
             load: LoadOptions::default(),
             query: QueryLimits::default(),
+            trust: crate::archive::Trust::default(),
             outcomes: None,
             outcome_options: OutcomeOptions::default(),
         }
@@ -95,6 +97,15 @@ impl EngineBuilder {
                 path,
                 explicit: false,
             }));
+        self
+    }
+
+    /// Which pack archives (`.fixbook` files given to [`EngineBuilder::pack_dir`] or found
+    /// in a folder) to load: signed by a trusted key, or unsigned when the trust allows it.
+    /// Default: trust no key, allow no unsigned archive. An archive refused is reported like
+    /// a broken pack (kind `archive`).
+    pub fn archive_trust(mut self, trust: crate::archive::Trust) -> Self {
+        self.trust = trust;
         self
     }
 
@@ -196,6 +207,17 @@ impl EngineBuilder {
                 // otherwise a folder on the pack path may hold nothing yet
             }
             for p in packs {
+                if source::is_archive(&p) {
+                    match crate::archive::load_source(&p, &self.trust) {
+                        Ok(s) => sources.push(s),
+                        // an archive named itself must load, like a named folder
+                        Err(e) if *explicit && p == *dir => {
+                            return Err(Error::Pack(vec![e.to_pack_error(&p)]))
+                        }
+                        Err(e) => errors.push(e.to_pack_error(&p)),
+                    }
+                    continue;
+                }
                 match PackSource::from_dir(&p) {
                     Ok(s) => sources.push(s),
                     Err(es) => errors.extend(es),
@@ -306,16 +328,22 @@ pub fn default_pack_path() -> Vec<PathBuf> {
     if let Some(p) = std::env::var_os("FIXBOOK_PACK_PATH") {
         out.extend(std::env::split_paths(&p).filter(|p| !p.as_os_str().is_empty()));
     }
-    let data = std::env::var_os("XDG_DATA_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")));
-    if let Some(d) = data {
-        let d = d.join("fixbook/packs");
+    if let Some(d) = user_pack_dir() {
         if d.is_dir() {
             out.push(d);
         }
     }
     out
+}
+
+/// The user's pack folder, where `fixbook pack install` puts packs: `$XDG_DATA_HOME/fixbook/packs`,
+/// else `~/.local/share/fixbook/packs` (whether it exists or not).
+pub fn user_pack_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_DATA_HOME")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| Path::new(&h).join(".local/share")))
+        .map(|d| d.join("fixbook/packs"))
 }
 
 /// A loaded pack, as listed by [`Engine::packs`].

@@ -41,6 +41,8 @@ pub enum PackErrorKind {
     UnsupportedFormat,
     /// A pack that needs a newer engine.
     EngineVersion,
+    /// A pack archive that is damaged, unsafe or not trusted.
+    Archive,
 }
 
 impl PackErrorKind {
@@ -58,6 +60,7 @@ impl PackErrorKind {
             PackErrorKind::Unmatchable => "unmatchable",
             PackErrorKind::UnsupportedFormat => "unsupported-format",
             PackErrorKind::EngineVersion => "engine-version",
+            PackErrorKind::Archive => "archive",
         }
     }
 }

@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 pub mod answer;
+pub mod archive;
 mod budget;
 pub mod diagnose;
 pub mod embedded;
@@ -49,8 +50,8 @@ pub mod testing;
 pub use answer::{Explanation, ScanRecord};
 pub use diagnose::{CauseResult, Diagnosis, Evidence, Match, Query, Question};
 pub use engine::{
-    default_pack_path, CauseInfo, Engine, EngineBuilder, EntryInfo, LineHit, PackInfo,
-    SignatureInfo,
+    default_pack_path, user_pack_dir, CauseInfo, Engine, EngineBuilder, EntryInfo, LineHit,
+    PackInfo, SignatureInfo,
 };
 pub use error::{Error, ErrorKind, PackError, PackErrorKind, Result};
 pub use facts::{FactDecl, FactType, FactValue};

@@ -10,7 +10,7 @@ use fixbook::{Engine, PackError};
 use crate::exit;
 use crate::render::Style;
 
-fn print_error(s: &Style, e: &PackError) {
+pub(crate) fn print_error(s: &Style, e: &PackError) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(
         err,

@@ -12,6 +12,7 @@ macro_rules! w {
 
 mod author;
 mod outcomes_cmd;
+mod pack_cmd;
 mod render;
 mod scan;
 
@@ -53,10 +54,17 @@ struct Global {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
-    /// Also load the pack(s) in DIR (a pack folder or a folder of packs; one holding no pack
-    /// is an error, exit code 3). Repeatable.
+    /// Also load the pack(s) in DIR (a pack folder, a .fixbook archive or a folder of packs;
+    /// one holding no pack is an error, exit code 3). Repeatable.
     #[arg(long = "packs", value_name = "DIR", global = true)]
     packs: Vec<PathBuf>,
+    /// Trust pack archives signed with this minisign public key, besides those in the
+    /// trusted-keys folder ($XDG_CONFIG_HOME/fixbook/trusted-keys). Repeatable.
+    #[arg(long = "trusted-key", value_name = "FILE", global = true)]
+    trusted_keys: Vec<PathBuf>,
+    /// Accept pack archives that no trusted key signed.
+    #[arg(long, global = true)]
+    allow_unsigned: bool,
     /// Leave out the packs embedded in the binary.
     #[arg(long, global = true)]
     no_builtin: bool,
@@ -161,6 +169,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = author::Format::Text)]
         format: author::Format,
     },
+    /// Build, sign, install, upgrade, list and remove pack archives (.fixbook files).
+    Pack(pack_cmd::PackArgs),
     /// Create a new pack that passes lint and test.
     New {
         /// Folder to create.
@@ -217,6 +227,7 @@ fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
         .pack_path_from_env()
         .pack_dirs(g.packs.iter().cloned())
         .strict(g.strict)
+        .archive_trust(pack_cmd::trust(&g.trusted_keys, g.allow_unsigned)?)
         .index_cache(if g.no_cache {
             None
         } else {
@@ -489,6 +500,9 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             style,
         ),
         Command::New { dir, id } => author::new_pack(out, dir, id.as_deref()),
+        Command::Pack(args) => {
+            pack_cmd::run(args, &g.trusted_keys, g.allow_unsigned, g.json, style)
+        }
         Command::Feedback(a) => outcomes_cmd::feedback(out, g, a),
         Command::Gaps(a) => outcomes_cmd::gaps(out, g, a, style),
     }

@@ -17,13 +17,15 @@ pub enum Origin {
     Builtin,
     /// A folder on disk.
     Dir(PathBuf),
+    /// A pack archive (`.fixbook` file), read without unpacking.
+    Archive(PathBuf),
 }
 
 impl std::fmt::Display for Origin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Origin::Builtin => f.write_str("builtin"),
-            Origin::Dir(p) => write!(f, "{}", p.display()),
+            Origin::Dir(p) | Origin::Archive(p) => write!(f, "{}", p.display()),
         }
     }
 }
@@ -201,18 +203,28 @@ impl PackSource {
     }
 }
 
-/// Every pack folder directly under `dir` (folders holding a `pack.toml`), or `dir` itself
-/// when it is a pack.
+/// Whether `path` names a pack archive (a `.fixbook` file).
+pub fn is_archive(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|x| x == crate::archive::EXTENSION)
+        && path.is_file()
+}
+
+/// Every pack directly under `dir`: folders holding a `pack.toml` and pack archives
+/// (`.fixbook` files), in name order; or `dir` itself when it is a pack or an archive.
+/// Hidden entries (names starting with `.`, such as an install in progress) are skipped.
 pub fn discover(dir: &Path) -> Vec<PathBuf> {
-    if dir.join("pack.toml").is_file() {
+    if dir.join("pack.toml").is_file() || is_archive(dir) {
         return vec![dir.to_path_buf()];
     }
     let Ok(rd) = std::fs::read_dir(dir) else {
         return Vec::new();
     };
     let mut out: Vec<PathBuf> = rd
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.join("pack.toml").is_file())
+        .filter_map(|e| e.ok())
+        .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+        .map(|e| e.path())
+        .filter(|p| p.join("pack.toml").is_file() || is_archive(p))
         .collect();
     out.sort();
     out
