@@ -224,11 +224,23 @@ fn index_doc(global: usize, e: &Entry) -> IndexDoc {
         .iter()
         .map(|c| format!("{} {}", c.title, c.explanation))
         .collect();
+    // identifiers people paste alone: event names, API actions, command lines, paths
+    let mut remedy: Vec<String> = e.remedy.clone();
+    for c in &e.causes {
+        remedy.extend(c.remedy.iter().cloned());
+    }
     let mut extra: Vec<String> = e.tags.clone();
     for p in &e.where_to_look {
-        if let Some(ev) = &p.event {
-            extra.push(ev.clone());
-        }
+        extra.push(p.place.clone());
+        extra.extend(p.event.iter().cloned());
+        extra.extend(p.hint.iter().cloned());
+    }
+    for r in e
+        .references
+        .iter()
+        .chain(e.causes.iter().flat_map(|c| c.references.iter()))
+    {
+        extra.push(r.title.clone());
     }
     IndexDoc {
         entry: global,
@@ -239,7 +251,7 @@ fn index_doc(global: usize, e: &Entry) -> IndexDoc {
             e.aliases.join(" \n "),
             e.summary.clone(),
             causes.join(" \n "),
-            e.remedy.join(" \n "),
+            remedy.join(" \n "),
             extra.join(" \n "),
         ],
     }
