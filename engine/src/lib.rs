@@ -29,6 +29,7 @@
 #![deny(missing_docs)]
 
 mod budget;
+pub mod context;
 pub mod diagnose;
 pub mod embedded;
 mod engine;

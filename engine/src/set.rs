@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::context::DomainIndex;
 use crate::error::{PackError, PackErrorKind};
+use crate::index::rewrite::{parse_table, SynonymSource, Synonyms, SHORTHAND};
 use crate::index::{CacheUse, IndexDoc, TextIndex};
 use crate::matcher::SignatureSet;
 use crate::pack::{load_pack, Entry, LoadOptions, Pack, PackSource};
@@ -35,6 +37,13 @@ pub struct PackSet {
     pub skipped: Vec<PackError>,
     /// How the index cache was used, when one was configured.
     pub cache_use: Option<CacheUse>,
+    /// The engine's shorthand and every loaded pack's synonyms.
+    pub synonyms: Synonyms,
+    /// Product and domain names, for domain context.
+    pub domains: DomainIndex,
+    /// For each signature of [`PackSet::signatures`]: whether it is generic (see
+    /// [`crate::context::is_generic`]).
+    pub generic: Vec<bool>,
 }
 
 /// Loads every source, several at a time on their own threads (packs are independent:
@@ -204,7 +213,33 @@ impl PackSet {
                 None,
             ),
         };
+        let mut pairs: Vec<(String, String, SynonymSource)> = Vec::new();
+        // a pack's own words first: they know their domain's meaning of a short form
+        for p in &packs {
+            for (short, long) in &p.synonyms {
+                pairs.push((
+                    short.clone(),
+                    long.clone(),
+                    SynonymSource::Pack(p.id.clone()),
+                ));
+            }
+        }
+        for (short, long) in parse_table(SHORTHAND) {
+            pairs.push((short, long, SynonymSource::Engine));
+        }
+        let synonyms = index.synonyms(&pairs);
+        let domains = DomainIndex::new(&packs);
+        let generic = signature_owner
+            .iter()
+            .map(|&(e, si)| {
+                let (p, ei) = entries[e];
+                crate::context::is_generic(&packs[p].entries[ei].signatures[si].regex)
+            })
+            .collect();
         Ok(PackSet {
+            synonyms,
+            domains,
+            generic,
             packs,
             entries,
             signature_owner,

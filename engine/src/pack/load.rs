@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use super::raw::{RawEntry, RawFile, RawReference, RawStatus};
 use super::{
-    Cause, Entry, Extractor, Location, Pack, PackSource, Place, Reference, Signature, SourceFile,
-    Status, Symptom, FORMAT_VERSION,
+    Cause, Domain, Entry, Extractor, Location, Pack, PackSource, Place, Reference, Signature,
+    SourceFile, Status, Symptom, FORMAT_VERSION,
 };
 use crate::error::{PackError, PackErrorKind};
 use crate::facts::{FactDecl, FactType, FactValue};
@@ -528,6 +528,8 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
                 raw.min_engine_version.as_ref().map(Spanned::span),
             ),
             ("limits", raw.limits.as_ref().map(Spanned::span)),
+            ("synonyms", raw.synonyms.as_ref().map(Spanned::span)),
+            ("domain", raw.domain.as_ref().map(Spanned::span)),
         ] {
             if let Some(span) = span {
                 loader.errors.push(ctx.error(
@@ -740,11 +742,64 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         }
     }
 
+    // 7. domain and synonyms
+    let domain = manifest
+        .domain
+        .as_ref()
+        .map(|d| {
+            let raw = d.get_ref();
+            for f in &raw.facts {
+                if !facts.contains_key(f) {
+                    loader.errors.push(mctx.error(
+                        PackErrorKind::UndeclaredFact,
+                        d.span(),
+                        format!("[domain] names fact `{f}`, which the pack does not declare"),
+                        "declare it under [facts.\"...\"], or remove it from domain.facts",
+                        None,
+                    ));
+                }
+            }
+            let clean = |v: &[String]| -> Vec<String> {
+                v.iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            };
+            Domain {
+                products: clean(&raw.products),
+                services: clean(&raw.services),
+                vendors: clean(&raw.vendors),
+                facts: raw.facts.clone(),
+            }
+        })
+        .unwrap_or_default();
+    let mut synonyms = Vec::new();
+    if let Some(syn) = &manifest.synonyms {
+        for (short, long) in syn.get_ref() {
+            if short.trim().is_empty()
+                || long.trim().is_empty()
+                || short.contains(char::is_whitespace)
+            {
+                loader.errors.push(mctx.error(
+                    PackErrorKind::InvalidValue,
+                    syn.span(),
+                    format!("synonym `{short}` = `{long}`: the short form must be one word and both must be non-empty"),
+                    "write `short = \"what it stands for\"`, e.g. `idc = \"IAM Identity Center\"`",
+                    None,
+                ));
+                continue;
+            }
+            synonyms.push((short.trim().to_owned(), long.trim().to_owned()));
+        }
+    }
+
     if !loader.errors.is_empty() {
         return Err(loader.errors);
     }
     Ok(Pack {
         id: pack_id,
+        domain,
+        synonyms,
         name: manifest
             .name
             .as_ref()

@@ -40,6 +40,10 @@ pub struct Pack {
     pub origin: Origin,
     /// Path of its `pack.toml`, as shown in messages.
     pub manifest_path: String,
+    /// What the pack is about (products, services, vendors).
+    pub domain: Domain,
+    /// The pack's own short forms: (short, long).
+    pub synonyms: Vec<(String, String)>,
     /// Declared facts by name.
     pub facts: BTreeMap<String, FactDecl>,
     /// Where each fact is declared.
@@ -56,6 +60,35 @@ impl Pack {
     /// The pack's script limits.
     pub fn limits(&self) -> Limits {
         self.scripts.limits()
+    }
+}
+
+/// What a pack is about: a generic message is the pack's only when the text (or a fact)
+/// places the user in this domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Domain {
+    /// Product names (`IAM Identity Center`, `access portal`).
+    pub products: Vec<String>,
+    /// Services, tools and components (`sso-admin`, `kubectl`).
+    pub services: Vec<String>,
+    /// Vendors and partner products (`AWS`, `Okta`).
+    pub vendors: Vec<String>,
+    /// Facts whose being known places the user in the domain.
+    pub facts: Vec<String>,
+}
+
+impl Domain {
+    /// True when nothing is declared.
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty() && self.services.is_empty() && self.vendors.is_empty()
+    }
+
+    /// Every name of the domain: products, services, vendors.
+    pub fn names(&self) -> impl Iterator<Item = &String> {
+        self.products
+            .iter()
+            .chain(&self.services)
+            .chain(&self.vendors)
     }
 }
 

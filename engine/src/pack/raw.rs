@@ -38,6 +38,16 @@ pub(crate) struct RawFile {
     /// Script limits for this pack (capped by the application's ceiling).
     #[schemars(with = "Option<RawLimits>")]
     pub limits: Option<Spanned<RawLimits>>,
+    /// Short forms and synonyms of the pack's domain: short form → what it stands for
+    /// (`idc = "IAM Identity Center"`). Read in every query, like the engine's shorthand table.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub synonyms: Option<Spanned<BTreeMap<String, String>>>,
+    /// What the pack is about: its products, services and vendors. A generic signature
+    /// needs one of them in the text (or a fact placing the user in the domain), and a text
+    /// that names another product and none of these is not answered by the pack.
+    #[schemars(with = "Option<RawDomain>")]
+    pub domain: Option<Spanned<RawDomain>>,
     /// Fact declarations, by dotted name.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, RawFact>")]
@@ -50,6 +60,23 @@ pub(crate) struct RawFile {
     #[serde(default)]
     #[schemars(with = "Vec<RawEntry>")]
     pub entries: Vec<Spanned<RawEntry>>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDomain {
+    /// Product names, as people write them (`IAM Identity Center`, `access portal`).
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// Services, tools and components of the products (`sso-admin`, `kubectl`).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Vendors and the products the pack's products work with (`AWS`, `Okta`).
+    #[serde(default)]
+    pub vendors: Vec<String>,
+    /// Facts whose being known places the user in the domain (e.g. `identity.source`).
+    #[serde(default)]
+    pub facts: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
