@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use super::raw::{RawEntry, RawFile, RawReference, RawStatus};
 use super::{
-    Cause, Domain, Entry, Extractor, Location, Pack, PackSource, Place, Reference, Signature,
-    SourceFile, Status, Symptom, FORMAT_VERSION,
+    Cause, Domain, Entry, Extractor, Implication, Location, Pack, PackSource, Place, Reference,
+    Signature, SourceFile, Status, Symptom, FORMAT_VERSION,
 };
 use crate::error::{PackError, PackErrorKind};
 use crate::facts::{FactDecl, FactType, FactValue};
@@ -742,7 +742,49 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         }
     }
 
-    // 7. domain and synonyms
+    // 7. implications: every fact declared, every value of its type
+    let mut implications = Vec::new();
+    for (ctx, raw) in &parsed {
+        for imp in &raw.implications {
+            let mut sides: [Vec<(String, FactValue)>; 2] = [Vec::new(), Vec::new()];
+            let mut ok = true;
+            for (side, map) in [&imp.get_ref().when, &imp.get_ref().then]
+                .into_iter()
+                .enumerate()
+            {
+                for (name, v) in map {
+                    let typed = match (facts.get(name), FactValue::from_toml(v)) {
+                        (None, _) => Err(format!(
+                            "implication names fact `{name}`, which the pack does not declare"
+                        )),
+                        (Some(_), None) => Err(format!(
+                            "fact `{name}`: use a bool, number, string or list of strings"
+                        )),
+                        (Some(d), Some(fv)) => d.check(fv).map_err(|e| e.to_string()),
+                    };
+                    match typed {
+                        Ok(fv) => sides[side].push((name.clone(), fv)),
+                        Err(message) => {
+                            ok = false;
+                            loader.errors.push(ctx.error(
+                                PackErrorKind::InvalidValue,
+                                imp.span(),
+                                message,
+                                "write [[implications]] when = { \"fact\" = value } then = { \"other.fact\" = value } with declared facts and values of their types",
+                                None,
+                            ));
+                        }
+                    }
+                }
+            }
+            if ok && !sides[0].is_empty() && !sides[1].is_empty() {
+                let [when, then] = sides;
+                implications.push(Implication { when, then });
+            }
+        }
+    }
+
+    // 8. domain and synonyms
     let domain = manifest
         .domain
         .as_ref()
@@ -800,6 +842,7 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         id: pack_id,
         domain,
         synonyms,
+        implications,
         name: manifest
             .name
             .as_ref()
@@ -1005,7 +1048,23 @@ fn load_entry(
             Some(src) => loader.compile_script(se, ctx, src, facts, &full),
             None => None,
         };
+        let likelihood = c.likelihood.as_ref().and_then(|l| {
+            let v = *l.get_ref();
+            if v > 0.0 && v <= 1.0 {
+                Some(v as f32)
+            } else {
+                loader.errors.push(ctx.error(
+                    PackErrorKind::InvalidValue,
+                    l.span(),
+                    format!("likelihood {v} is outside (0, 1]"),
+                    "give a number above 0 and at most 1, e.g. likelihood = 0.6",
+                    Some(&full),
+                ));
+                None
+            }
+        });
         causes.push(Cause {
+            likelihood,
             id: c.id.get_ref().clone(),
             title: c.title.clone(),
             explanation: c.explanation.clone(),

@@ -48,6 +48,8 @@ pub struct Pack {
     pub facts: BTreeMap<String, FactDecl>,
     /// Where each fact is declared.
     pub fact_locations: BTreeMap<String, Location>,
+    /// Facts that imply facts, applied before checks.
+    pub implications: Vec<Implication>,
     /// Text extractors.
     pub extractors: Vec<Extractor>,
     /// Entries, in file order.
@@ -200,6 +202,8 @@ pub struct Cause {
     pub references: Vec<Reference>,
     /// The check deciding whether it applies; `None` means always unknown.
     pub check: Option<Check>,
+    /// Declared prior likelihood (0 < l ≤ 1), if any.
+    pub likelihood: Option<f32>,
     /// Where the cause is written.
     pub location: Location,
 }
@@ -225,6 +229,16 @@ pub struct Place {
     /// What to look for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+/// One fact's value implying others': when every `when` fact has its value, the `then`
+/// facts are set (a fact the caller gave is never overridden).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Implication {
+    /// Facts and the values they must have.
+    pub when: Vec<(String, FactValue)>,
+    /// Facts and the values they get.
+    pub then: Vec<(String, FactValue)>,
 }
 
 /// A text extractor: sets a fact when its pattern matches the input.

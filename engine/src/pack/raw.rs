@@ -52,6 +52,11 @@ pub(crate) struct RawFile {
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, RawFact>")]
     pub facts: BTreeMap<String, Spanned<RawFact>>,
+    /// Facts that imply other facts: when every `when` fact has its value, the `then` facts
+    /// are set (unless the caller gave them), before any check runs.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawImplication>")]
+    pub implications: Vec<Spanned<RawImplication>>,
     /// Regexes that set facts from the input text.
     #[serde(default)]
     #[schemars(with = "Vec<RawExtractor>")]
@@ -60,6 +65,17 @@ pub(crate) struct RawFile {
     #[serde(default)]
     #[schemars(with = "Vec<RawEntry>")]
     pub entries: Vec<Spanned<RawEntry>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawImplication {
+    /// Fact → value; all must hold.
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub when: BTreeMap<String, toml::Value>,
+    /// Fact → value implied.
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub then: BTreeMap<String, toml::Value>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -230,6 +246,10 @@ pub(crate) struct RawCause {
     /// Rhai expression returning true when this applies; read facts with fact("name"), has("name"), fact_or("name", default).
     #[schemars(with = "Option<String>")]
     pub check: Option<Spanned<String>>,
+    /// How likely this cause is among its entry's causes before anything is known
+    /// (0 < likelihood ≤ 1; default: by pack order, the first most likely).
+    #[schemars(with = "Option<f64>")]
+    pub likelihood: Option<Spanned<f64>>,
     /// Why this cause produces the problem.
     #[serde(default)]
     pub explanation: String,
