@@ -290,3 +290,66 @@ fn queries_of_one_pack_do_not_surface_another_packs_entries() {
         leaks.join("\n")
     );
 }
+
+#[test]
+fn a_fact_named_only_in_a_comment_does_not_block_a_pack() {
+    let engine = Engine::builder()
+        .builtin(false)
+        .pack_dir(fixtures().join("comment-names-old-fact"))
+        .strict(true)
+        .build()
+        .unwrap_or_else(|e| panic!("the pack loads: {e}"));
+    let q = fixbook::Query::new("restart loop").fact("service.restarted", true);
+    let d = engine.diagnose(&q).unwrap();
+    assert_eq!(d.matches[0].causes[0].verdict, fixbook::Verdict::Confirmed);
+    assert_eq!(d.matches[0].causes[0].facts_read, ["service.restarted"]);
+}
+
+#[test]
+fn a_computed_fact_name_asks_for_a_literal_and_names_no_fact() {
+    let err = Engine::builder()
+        .builtin(false)
+        .pack_dir(fixtures().join("broken-computed-fact-name"))
+        .strict(true)
+        .build()
+        .map(|_| ())
+        .unwrap_err();
+    let errors = err.pack_errors();
+    assert_eq!(errors.len(), 1, "{errors:#?}");
+    let e = &errors[0];
+    assert_eq!(e.kind.as_str(), "invalid-value");
+    // the call, on the script's second line, inside the multi-line string
+    assert_eq!((e.line, e.column), (11, 1), "{e}");
+    assert!(e.message.contains("computed fact name"), "{e}");
+    assert!(!e.to_string().contains("\"service.\""), "{e}");
+}
+
+#[test]
+fn caller_facts_are_typed_by_each_packs_own_declaration() {
+    // one pack declares service.restarted a bool, the other a string: "no" is false for the
+    // first and the text "no" for the second, so both causes are confirmed
+    let engine = Engine::builder()
+        .builtin(false)
+        .pack_dir(fixtures().join("caller-fact-bool"))
+        .pack_dir(fixtures().join("caller-fact-string"))
+        .strict(true)
+        .build()
+        .unwrap();
+    let q = fixbook::Query::new("service restart loop").fact("service.restarted", "no");
+    let d = engine.diagnose(&q).unwrap();
+    let verdict = |id: &str| {
+        d.matches
+            .iter()
+            .find(|m| m.id == id)
+            .map(|m| m.causes[0].verdict)
+    };
+    assert_eq!(
+        verdict("restart-bool/never-restarted"),
+        Some(fixbook::Verdict::Confirmed)
+    );
+    assert_eq!(
+        verdict("restart-string/operator-said-no"),
+        Some(fixbook::Verdict::Confirmed)
+    );
+    assert!(d.notes.is_empty(), "{:?}", d.notes);
+}

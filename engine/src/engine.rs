@@ -53,11 +53,13 @@ impl EngineBuilder {
 
     /// Adds a folder: a pack (holding `pack.toml`) or a folder of packs.
     ///
-    /// A folder given here must hold a pack: one that is missing, or holds neither a
-    /// `pack.toml` nor a sub-folder with one, is an `io` [`PackError`] naming it (skipped in
-    /// lenient mode, fatal in strict mode). So a reload that finds a pack's `pack.toml` gone
-    /// (deleted, or mid-way through an editor's save) fails and keeps the loaded set instead
-    /// of silently dropping the pack.
+    /// A folder given here must hold a pack, in every mode (strict or not): building or
+    /// reloading fails with [`Error::Io`] when the folder cannot be read (e.g. it does not
+    /// exist), and with [`Error::Pack`] (one `io` [`PackError`] naming the folder) when it
+    /// holds neither a `pack.toml` nor a sub-folder with one. So a reload that finds a pack's
+    /// `pack.toml` gone (deleted, or mid-way through an editor's save) fails and keeps the
+    /// loaded set instead of silently dropping the pack. Broken packs inside the folder are
+    /// skipped in lenient mode (see [`Engine::skipped`]) and fatal in strict mode.
     pub fn pack_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dirs.push(PackDir {
             path: dir.into(),
@@ -140,7 +142,11 @@ impl EngineBuilder {
         })
     }
 
-    fn sources(&self) -> (Vec<PackSource>, Vec<PackError>) {
+    /// The packs to load and the problems of folders on the pack path. A folder named with
+    /// [`EngineBuilder::pack_dir`] that is missing or holds no pack fails here, in every
+    /// mode: an [`Error::Io`] for a folder that cannot be read, an `io` [`PackError`] for
+    /// one that holds no pack.
+    fn sources(&self) -> Result<(Vec<PackSource>, Vec<PackError>)> {
         let mut sources = Vec::new();
         let mut errors = Vec::new();
         if self.builtin {
@@ -153,32 +159,17 @@ impl EngineBuilder {
         {
             let packs = source::discover(dir);
             if packs.is_empty() {
-                let problem = if !dir.exists() {
-                    Some((
-                        "no such folder".to_owned(),
-                        "check the path given to --packs / FIXBOOK_PACK_PATH",
-                    ))
-                } else if !explicit {
-                    // a folder on the pack path may hold nothing yet
-                    None
-                } else if !dir.is_dir() {
-                    Some((
-                        "not a folder: a pack is a folder holding pack.toml".to_owned(),
-                        "give the pack's folder, or a folder of packs",
-                    ))
-                } else {
-                    Some((
-                        format!(
-                            "no pack here: neither {} nor a sub-folder holding a pack.toml",
-                            dir.join("pack.toml").display()
-                        ),
-                        "if this is a pack, restore its pack.toml; otherwise give a pack folder or \
-                         a folder of packs",
-                    ))
-                };
-                if let Some((message, hint)) = problem {
-                    errors.push(source::io_error(dir, message, hint));
+                if *explicit {
+                    return Err(explicit_dir_error(dir));
                 }
+                if !dir.exists() {
+                    errors.push(source::io_error(
+                        dir,
+                        "no such folder".to_owned(),
+                        "check the folders listed in FIXBOOK_PACK_PATH",
+                    ));
+                }
+                // otherwise a folder on the pack path may hold nothing yet
             }
             for p in packs {
                 match PackSource::from_dir(&p) {
@@ -187,11 +178,11 @@ impl EngineBuilder {
                 }
             }
         }
-        (sources, errors)
+        Ok((sources, errors))
     }
 
     fn load_set(&self, previous: Option<&PackSet>) -> Result<PackSet> {
-        let (sources, mut read_errors) = self.sources();
+        let (sources, mut read_errors) = self.sources()?;
         if let Some(prev) = previous {
             // a loaded pack whose folder is still there but has lost its pack.toml (inside a
             // folder of packs, or on the pack path) is an error too, not a removal
@@ -252,6 +243,37 @@ impl EngineBuilder {
         }
         Ok(set)
     }
+}
+
+/// Why a folder named explicitly holds no pack: it cannot be read ([`Error::Io`], with the
+/// operating system's error), is not a folder, or holds no `pack.toml` (an `io`
+/// [`PackError`] naming it).
+fn explicit_dir_error(dir: &Path) -> Error {
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(source) => {
+            return Error::Io {
+                path: dir.to_owned(),
+                source,
+            }
+        }
+    };
+    let (message, hint) = if !meta.is_dir() {
+        (
+            "not a folder: a pack is a folder holding pack.toml".to_owned(),
+            "give the pack's folder, or a folder of packs",
+        )
+    } else {
+        (
+            format!(
+                "no pack here: neither {} nor a sub-folder holding a pack.toml",
+                dir.join("pack.toml").display()
+            ),
+            "if this is a pack, restore its pack.toml; otherwise give a pack folder or a folder \
+             of packs",
+        )
+    };
+    Error::Pack(vec![source::io_error(dir, message, hint)])
 }
 
 /// The folders of the user's pack path, from `FIXBOOK_PACK_PATH` and the data folder.
@@ -383,17 +405,39 @@ impl Engine {
             .build()
     }
 
-    /// Searches `text` with no facts: the best `limit` matches.
+    /// Searches `text` with no facts: the best `limit` matches (0 means
+    /// [`crate::DEFAULT_LIMIT`]).
     pub fn search(&self, text: &str, limit: usize) -> Diagnosis {
         let q = Query::new(text).limit(limit);
         // without caller facts a query cannot fail
         diagnose::run(&self.current.load(), &q, &self.config.query).unwrap_or_default()
     }
 
+    /// Like [`Engine::search`], for text given as bytes (see [`Query::from_bytes`]).
+    pub fn search_bytes(&self, text: &[u8], limit: usize) -> Diagnosis {
+        // without caller facts a query cannot fail
+        self.diagnose(&Query::from_bytes(text).limit(limit))
+            .unwrap_or_default()
+    }
+
+    /// The id closest to `id` among the loaded entries, for "did you mean" (see
+    /// [`crate::names::did_you_mean`]).
+    pub fn suggest_entry(&self, id: &str) -> Option<String> {
+        let set = self.current.load();
+        let ids: Vec<&str> = (0..set.entries.len())
+            .map(|g| set.entry(g).id.as_str())
+            .collect();
+        crate::names::did_you_mean(id, ids).map(str::to_owned)
+    }
+
     /// Diagnoses a query: matches, cause verdicts, questions. Fails only on facts of the
     /// wrong type, never because of the text.
     pub fn diagnose(&self, query: &Query) -> Result<Diagnosis> {
-        diagnose::run(&self.current.load(), query, &self.config.query)
+        let mut d = diagnose::run(&self.current.load(), query, &self.config.query)?;
+        if !query.input_notes.is_empty() {
+            d.notes.splice(0..0, query.input_notes.iter().cloned());
+        }
+        Ok(d)
     }
 
     /// Scans many lines at once (a chunk of a log): for every line where a signature
@@ -431,6 +475,11 @@ impl Engine {
         let set = self.config.load_set(Some(&current))?;
         self.current.store(Arc::new(set));
         Ok(())
+    }
+
+    /// The loaded pack set (for the crate's own tools, e.g. lint).
+    pub(crate) fn set(&self) -> arc_swap::Guard<Arc<PackSet>> {
+        self.current.load()
     }
 
     /// The loaded packs.

@@ -117,6 +117,26 @@ pub enum ErrorKind {
     Index,
 }
 
+impl ErrorKind {
+    /// The kind's stable name: `pack`, `fact`, `query`, `io`, `index` (used by the
+    /// conformance cases, `tests/data/conformance.toml`, and by doors that name kinds).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Pack => "pack",
+            ErrorKind::Fact => "fact",
+            ErrorKind::Query => "query",
+            ErrorKind::Io => "io",
+            ErrorKind::Index => "index",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Everything that can go wrong in the engine.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

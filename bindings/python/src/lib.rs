@@ -16,6 +16,7 @@ use pyo3::prelude::*;
 fn _fixbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ENGINE_VERSION", fixbook::VERSION)?;
+    m.add("DEFAULT_LIMIT", fixbook::DEFAULT_LIMIT)?;
     m.add_class::<engine::EngineCore>()?;
     errors::register(m)?;
     Ok(())

@@ -19,7 +19,7 @@ use super::{
 use crate::error::{PackError, PackErrorKind};
 use crate::facts::{FactDecl, FactType, FactValue};
 use crate::matcher::{compile_pattern, pattern_literals, Pattern};
-use crate::script::{fact_references, Check, CompileError, Limits, ScriptEngine};
+use crate::script::{Check, CompileError, Limits, ScriptEngine};
 
 /// Options for loading packs.
 #[derive(Debug, Clone)]
@@ -116,6 +116,20 @@ impl<'a> FileCtx<'a> {
         }
     }
 
+    /// Offset in the file of a 1-based (line, column in characters) position.
+    fn offset_at(&self, line: usize, column: usize) -> usize {
+        let Some(&start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.file.text.len();
+        };
+        let rest = &self.file.text[start..];
+        let line_len = rest.find('\n').unwrap_or(rest.len());
+        start
+            + rest[..line_len]
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(line_len, |(b, _)| b)
+    }
+
     /// Offset where a string value's content starts, given the span of the value (which
     /// includes its quotes).
     fn content_start(&self, span: &Range<usize>) -> usize {
@@ -163,11 +177,7 @@ impl<'a> FileCtx<'a> {
 
 /// `^[a-z0-9][a-z0-9_-]*$`
 fn is_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
+    crate::names::is_valid_id(s)
 }
 
 /// `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`
@@ -202,12 +212,7 @@ pub(crate) fn did_you_mean<'c>(
     word: &str,
     candidates: impl IntoIterator<Item = &'c str>,
 ) -> Option<&'c str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
+    crate::names::did_you_mean(word, candidates)
 }
 
 /// Turns a TOML/serde error into a located [`PackError`] with a fix.
@@ -278,35 +283,8 @@ impl Loader<'_> {
     ) -> Option<Check> {
         let span = script.span();
         let src = script.get_ref();
-        let (names, dynamic) = fact_references(src);
-        for off in dynamic {
-            self.errors.push(ctx.error(
-                PackErrorKind::InvalidValue,
-                ctx.inside(&span, off)..ctx.inside(&span, off) + 4,
-                "fact(), has() and fact_or() take the fact name as a string literal",
-                "write the name in quotes, e.g. fact(\"user.provisioned\"), so the engine knows which facts the check reads",
-                Some(entry),
-            ));
-        }
-        for name in &names {
-            if !facts.contains_key(name) && !is_input_fact(name) {
-                let off = src.find(&format!("\"{name}\"")).unwrap_or(0);
-                let at = ctx.inside(&span, off);
-                let hint = match did_you_mean(name, facts.keys().map(String::as_str)) {
-                    Some(s) => format!("did you mean \"{s}\"? Otherwise declare it under [facts.\"{name}\"] with a type and a question"),
-                    None => format!("declare it: [facts.\"{name}\"] with type and question"),
-                };
-                self.errors.push(ctx.error(
-                    PackErrorKind::UndeclaredFact,
-                    at..at + name.len() + 2,
-                    format!("the check reads fact \"{name}\", which the pack does not declare"),
-                    hint,
-                    Some(entry),
-                ));
-            }
-        }
-        match se.compile(src) {
-            Ok(c) => Some(c),
+        let check = match se.compile(src) {
+            Ok(c) => c,
             Err(CompileError {
                 message,
                 line,
@@ -320,9 +298,44 @@ impl Loader<'_> {
                     "fix the script; checks are Rhai expressions returning true or false",
                     Some(entry),
                 ));
-                None
+                return None;
+            }
+        };
+        let refs = check.references();
+        for call in &refs.computed {
+            let at = ctx.script_pos(&span, src, call.at.line, call.at.column);
+            self.errors.push(ctx.error(
+                PackErrorKind::InvalidValue,
+                at..at + call.function.len(),
+                format!(
+                    "{}() is given a computed fact name; fact(), has() and fact_or() take the fact name as a string literal",
+                    call.function
+                ),
+                "write the name in quotes, e.g. fact(\"user.provisioned\"), so the engine knows which facts the check reads",
+                Some(entry),
+            ));
+        }
+        let before = self.errors.len();
+        for r in &refs.literal {
+            if !facts.contains_key(&r.name) && !is_input_fact(&r.name) {
+                let at = ctx.script_pos(&span, src, r.at.line, r.at.column);
+                let hint = match did_you_mean(&r.name, facts.keys().map(String::as_str)) {
+                    Some(s) => format!("did you mean \"{s}\"? Otherwise declare it under [facts.\"{}\"] with a type and a question", r.name),
+                    None => format!("declare it: [facts.\"{}\"] with type and question", r.name),
+                };
+                self.errors.push(ctx.error(
+                    PackErrorKind::UndeclaredFact,
+                    at..at + r.name.len() + 2,
+                    format!(
+                        "the check reads fact \"{}\", which the pack does not declare",
+                        r.name
+                    ),
+                    hint,
+                    Some(entry),
+                ));
             }
         }
+        (self.errors.len() == before && refs.computed.is_empty()).then_some(check)
     }
 
     fn compile_regex(
@@ -635,36 +648,34 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
 
     for f in &scripts {
         let ctx = FileCtx::new(f);
-        let (names, _) = fact_references(&f.text);
-        for name in names {
-            if !facts.contains_key(&name) && !is_input_fact(&name) {
-                let off = f.text.find(&format!("\"{name}\"")).unwrap_or(0);
+        match se.add_helpers(&f.text) {
+            Ok(refs) => {
+                for r in refs.literal {
+                    if !facts.contains_key(&r.name) && !is_input_fact(&r.name) {
+                        let off = ctx.offset_at(r.at.line, r.at.column);
+                        loader.errors.push(ctx.error(
+                            PackErrorKind::UndeclaredFact,
+                            off..off + r.name.len() + 2,
+                            format!(
+                                "the helper reads fact \"{}\", which the pack does not declare",
+                                r.name
+                            ),
+                            format!("declare it: [facts.\"{}\"] with type and question", r.name),
+                            None,
+                        ));
+                    }
+                }
+            }
+            Err(e) => {
+                let off = ctx.offset_at(e.line, e.column);
                 loader.errors.push(ctx.error(
-                    PackErrorKind::UndeclaredFact,
-                    off..off + name.len() + 2,
-                    format!("the helper reads fact \"{name}\", which the pack does not declare"),
-                    format!("declare it: [facts.\"{name}\"] with type and question"),
+                    PackErrorKind::ScriptCompile,
+                    off..off + 1,
+                    format!("Rhai: {}", e.message),
+                    "fix the script; helper files hold `fn name(args) { ... }` definitions",
                     None,
                 ));
             }
-        }
-        if let Err(e) = se.add_helpers(&f.text) {
-            let (mut off, mut line) = (0, 1);
-            for l in f.text.split_inclusive('\n') {
-                if line == e.line {
-                    break;
-                }
-                off += l.len();
-                line += 1;
-            }
-            off += e.column.saturating_sub(1);
-            loader.errors.push(ctx.error(
-                PackErrorKind::ScriptCompile,
-                off..off + 1,
-                format!("Rhai: {}", e.message),
-                "fix the script; helper files hold `fn name(args) { ... }` definitions",
-                None,
-            ));
         }
     }
 

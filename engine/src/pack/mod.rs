@@ -209,7 +209,7 @@ pub struct Cause {
 }
 
 /// A link to further reading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reference {
     /// Title of the page.
     pub title: String,
@@ -219,7 +219,7 @@ pub struct Reference {
 }
 
 /// A place to look for evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Place {
     /// The log, console or tool.
     pub place: String,

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping
 from typing import TypeAlias, Union
 
 from ._fixbook import (
+    DEFAULT_LIMIT,
     ENGINE_VERSION,
     EngineCore,
     FactError,
@@ -61,6 +62,7 @@ from ._model import (
 )
 
 __all__ = [
+    "DEFAULT_LIMIT",
     "ENGINE_VERSION",
     "Cause",
     "Diagnosis",
@@ -105,9 +107,9 @@ class Engine:
     Args:
         packs: a pack folder, a folder of packs, or a list of them (``str`` or
             ``os.PathLike``). A folder that does not exist raises ``FileNotFoundError``; one
-            with no pack in it is a problem like a broken pack (skipped with a
-            ``PackWarning``; ``PackError`` in strict mode). A ``reload`` that finds a loaded
-            pack's ``pack.toml`` gone raises ``PackError`` and keeps the loaded packs.
+            with no pack in it raises ``PackError`` naming it, in every mode (the engine
+            decides, as in the CLI and C). A ``reload`` that finds a loaded pack's
+            ``pack.toml`` gone raises ``PackError`` and keeps the loaded packs.
         builtin: load the packs embedded in the library (default ``True``).
         strict: any broken pack fails the load with ``PackError``; by default broken packs
             are skipped with a ``PackWarning`` and listed in ``skipped``.
@@ -115,8 +117,9 @@ class Engine:
             engine independent of the environment.
 
     Raises:
-        PackError: in strict mode, or when no pack could be loaded at all; ``.errors``
-            lists every problem with its file, line and column.
+        PackError: in strict mode, when a folder in ``packs`` holds no pack, or when no
+            pack could be loaded at all; ``.errors`` lists every problem with its file, line
+            and column.
         FileNotFoundError: a folder in ``packs`` does not exist.
     """
 
@@ -133,8 +136,9 @@ class Engine:
         self._core = EngineCore(packs, builtin, strict, pack_path)
         self._warn_skipped()
 
-    def search(self, text: str | bytes, limit: int = 10) -> list[Match]:
-        """The known problems that match ``text``, best first (at most ``limit``).
+    def search(self, text: str | bytes, limit: int = DEFAULT_LIMIT) -> list[Match]:
+        """The known problems that match ``text``, best first (at most ``limit``; 0 means
+        ``DEFAULT_LIMIT``, the engine's default in every door).
 
         ``text`` may be anything a person pastes: an error string, a log excerpt, a whole
         ticket, even 10 MB of it. ``bytes`` are decoded as UTF-8, invalid sequences replaced.
@@ -147,7 +151,7 @@ class Engine:
         self,
         text: str | bytes,
         facts: Mapping[str, FactValue] | None = None,
-        limit: int = 10,
+        limit: int = DEFAULT_LIMIT,
         *,
         trace: bool = False,
     ) -> Diagnosis:
@@ -159,7 +163,7 @@ class Engine:
                 "persistent"}``; values are ``bool``, ``int``, ``float``, ``str`` (also enum
                 values) or ``list[str]``. Facts no loaded pack declares are ignored (with a
                 note).
-            limit: the most matches to return.
+            limit: the most matches to return; 0 means ``DEFAULT_LIMIT``.
             trace: include the decision trace (every candidate and why it won or lost).
 
         Raises:

@@ -6,6 +6,7 @@ from typing import Any, final
 
 __all__ = [
     "__version__",
+    "DEFAULT_LIMIT",
     "ENGINE_VERSION",
     "EngineCore",
     "FixbookError",
@@ -19,6 +20,7 @@ __all__ = [
 
 __version__: str
 ENGINE_VERSION: str
+DEFAULT_LIMIT: int
 
 @final
 class EngineCore:
@@ -36,7 +38,7 @@ class EngineCore:
         self,
         text: str | bytes | bytearray,
         facts: Mapping[str, Any] | None = None,
-        limit: int = 10,
+        limit: int = 0,
         trace: bool = False,
     ) -> str: ...
     def reload(self) -> None: ...

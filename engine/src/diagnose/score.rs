@@ -1,0 +1,345 @@
+//! Steps 2–4, 6 and 7: candidates, their scores, the relevance floor and the confidence.
+//!
+//! Scoring keeps two kinds of evidence apart. A **signature** hit means the user's text
+//! contains a known error message: strong evidence on its own. **Full-text** evidence is
+//! weaker and needs a floor: an entry is returned on words alone only when the words it
+//! shares with the query carry enough weight (rare, in strong fields) *and* cover enough of
+//! what the query says, so an unrelated ticket that happens to share "error" and "user" gets
+//! no match rather than a guess. A words-only match must also come near the best match
+//! (the relative floor, applied once checks have moved the scores).
+
+use std::collections::BTreeMap;
+
+use super::model::Query;
+use super::tuning::{CONFIDENCE, LOOKUP_TERMS, RANKING};
+use crate::index::TextHit;
+use crate::matcher::SignatureHit;
+use crate::pack::{Entry, Status};
+use crate::set::PackSet;
+
+/// The query's words as the index analyses them, with their weights.
+pub(super) struct QueryTerms {
+    /// Distinct terms, in query order.
+    pub terms: Vec<String>,
+    /// Each term's weight (idf), in the order of `terms`.
+    pub idf: Vec<f32>,
+    /// Consecutive term triples, for phrase hits.
+    pub trigrams: Vec<u64>,
+}
+
+impl QueryTerms {
+    /// Analyses the search text.
+    pub fn new(set: &PackSet, search_text: &str) -> QueryTerms {
+        let sequence = set.index.sequence(search_text);
+        let terms = crate::index::distinct_terms(&sequence);
+        let idf = terms.iter().map(|t| set.index.idf(t)).collect();
+        QueryTerms {
+            terms,
+            idf,
+            trigrams: crate::index::trigrams(&sequence),
+        }
+    }
+
+    /// The words that look candidates up: all of them, or the most specific
+    /// [`LOOKUP_TERMS`] (a long ticket can hold hundreds of words, each one a clause of the
+    /// text query); all words score the candidates found.
+    pub fn lookup(&self) -> Vec<String> {
+        if self.terms.len() <= LOOKUP_TERMS {
+            return self.terms.clone();
+        }
+        let mut order: Vec<usize> = (0..self.terms.len()).collect();
+        order.sort_by(|&a, &b| self.idf[b].total_cmp(&self.idf[a]).then(a.cmp(&b)));
+        order[..LOOKUP_TERMS]
+            .iter()
+            .map(|&i| self.terms[i].clone())
+            .collect()
+    }
+
+    /// The weight of the whole query (never 0).
+    fn mass(&self) -> f32 {
+        self.idf.iter().sum::<f32>().max(1e-3)
+    }
+}
+
+/// One candidate entry and its evidence.
+#[derive(Debug, Clone)]
+pub(super) struct Scored {
+    /// Global entry index in the pack set.
+    pub entry: usize,
+    /// The index's own (BM25) score, shown in the trace.
+    pub text_score: f32,
+    /// Indexes of the signature hits (into the query's hits) that belong to this entry.
+    pub sig_hits: Vec<usize>,
+    /// Query terms found in the entry.
+    pub terms: Vec<String>,
+    /// Word evidence: idf of the terms found, weighted by field.
+    pub mass: f32,
+    /// Share of the query's term weight found in the entry, 0 to 1.
+    pub coverage: f32,
+    /// Phrase hits.
+    pub phrases: usize,
+    /// The score so far (checks add their symptoms' part).
+    pub score: f32,
+}
+
+impl Scored {
+    pub fn new(entry: usize, text_score: f32) -> Scored {
+        Scored {
+            entry,
+            text_score,
+            sig_hits: Vec::new(),
+            terms: Vec::new(),
+            mass: 0.0,
+            coverage: 0.0,
+            phrases: 0,
+            score: 0.0,
+        }
+    }
+
+    /// Whether no signature of the entry hit.
+    pub fn words_only(&self) -> bool {
+        self.sig_hits.is_empty()
+    }
+}
+
+/// Every entry found by words or by a signature, once, in entry order.
+pub(super) fn merge(set: &PackSet, text_hits: &[TextHit], hits: &[SignatureHit]) -> Vec<Scored> {
+    let mut cands: BTreeMap<usize, Scored> = BTreeMap::new();
+    for h in text_hits {
+        cands
+            .entry(h.entry)
+            .or_insert_with(|| Scored::new(h.entry, h.score));
+    }
+    for (hi, h) in hits.iter().enumerate() {
+        let (entry, _) = set.signature_owner[h.signature];
+        cands
+            .entry(entry)
+            .or_insert_with(|| Scored::new(entry, 0.0))
+            .sig_hits
+            .push(hi);
+    }
+    cands.into_values().collect()
+}
+
+/// Scores a candidate from its words, phrases and signatures.
+pub(super) fn score(set: &PackSet, c: &mut Scored, q: &QueryTerms) {
+    let max_boost = crate::index::FIELDS
+        .iter()
+        .map(|f| f.1)
+        .fold(0.0_f32, f32::max);
+    let mut covered = 0.0;
+    for (t, &idf) in q.terms.iter().zip(&q.idf) {
+        if let Some(boost) = set.index.term_boost(c.entry, t) {
+            c.mass += idf * boost / max_boost;
+            covered += idf;
+            c.terms.push(t.clone());
+        }
+    }
+    c.coverage = covered / q.mass();
+    c.phrases = set.index.phrase_hits(c.entry, &q.trigrams);
+    let words = c.mass * c.coverage + RANKING.phrase * c.phrases.min(RANKING.max_phrases) as f32;
+    c.score = RANKING.words * words
+        + if c.words_only() {
+            0.0
+        } else {
+            RANKING.signature
+        };
+}
+
+/// Why a scored candidate is not considered further.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refusal {
+    /// The entry is retired.
+    Retired,
+    /// The entry is a draft and the query did not ask for drafts.
+    Draft,
+    /// The query names other packs.
+    PackFilteredOut,
+    /// No signature hit and the words are below [`RANKING`]'s `min_words`.
+    WeakWords,
+}
+
+/// Whether a scored candidate goes on to its checks: its entry may be shown to this query,
+/// and it hit a signature or its words reach the absolute floor.
+pub(super) fn admit(set: &PackSet, q: &Query, c: &Scored) -> Result<(), Refusal> {
+    let entry: &Entry = set.entry(c.entry);
+    let pack = set.pack_of(c.entry);
+    match entry.status {
+        Status::Retired => return Err(Refusal::Retired),
+        Status::Draft if !q.drafts => return Err(Refusal::Draft),
+        _ => {}
+    }
+    if !(q.packs.is_empty() || q.packs.iter().any(|p| p == &pack.id)) {
+        return Err(Refusal::PackFilteredOut);
+    }
+    if c.words_only() && c.score < RANKING.min_words {
+        return Err(Refusal::WeakWords);
+    }
+    Ok(())
+}
+
+/// Best first; equal scores in entry order, so answers are the same on every run.
+pub(super) fn best_first(a: &Scored, b: &Scored) -> std::cmp::Ordering {
+    b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry))
+}
+
+/// Why a checked candidate is left out of the answer.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Cut {
+    /// A words-only match far behind the best one (whose score is given).
+    FarBehind {
+        /// The best match's score.
+        best: f32,
+    },
+    /// Past the query's limit.
+    BeyondLimit {
+        /// The query's limit.
+        limit: usize,
+    },
+}
+
+/// The relative floor and the limit, for a candidate at `kept` matches already kept, given
+/// the best final score.
+pub(super) fn cut(c: &Scored, best: f32, kept: usize, limit: usize) -> Option<Cut> {
+    if c.words_only() && c.score < best * RANKING.relative_floor {
+        Some(Cut::FarBehind { best })
+    } else if kept >= limit {
+        Some(Cut::BeyondLimit { limit })
+    } else {
+        None
+    }
+}
+
+/// How sure the engine is of the match at `rank` (0-based) with `score`, given the best and
+/// the second-best scores of the answer: high scores are surer, and a match clearly ahead
+/// of the next is surer than one of two close ones.
+pub(super) fn confidence(score: f32, rank: usize, best: f32, second: f32) -> f32 {
+    let absolute = 1.0 - (-score / CONFIDENCE.scale).exp();
+    let share = if rank == 0 {
+        if best > 0.0 {
+            1.0 - CONFIDENCE.share * (second / best)
+        } else {
+            0.0
+        }
+    } else {
+        CONFIDENCE.share * score / best.max(1e-6)
+    };
+    (absolute * share).clamp(0.0, 1.0)
+}
+
+/// Rounded to three decimals, as answers show scores.
+pub(super) fn round3(x: f32) -> f32 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::{pack_set, ENTRIES};
+    use super::*;
+
+    fn scored_for(set: &PackSet, text: &str) -> Vec<Scored> {
+        let q = QueryTerms::new(set, text);
+        let text_hits = set.index.search(&q.lookup(), 30);
+        let hits = set.signatures.hits(text);
+        let mut all = merge(set, &text_hits, &hits);
+        for c in &mut all {
+            score(set, c, &q);
+        }
+        all
+    }
+
+    fn id(set: &PackSet, c: &Scored) -> String {
+        set.entry(c.entry).id.clone()
+    }
+
+    #[test]
+    fn a_signature_is_worth_more_than_any_plausible_word_evidence() {
+        let set = pack_set(ENTRIES);
+        let all = scored_for(&set, "checkout failed: Your card was declined");
+        let sig = all.iter().find(|c| !c.words_only()).unwrap();
+        assert_eq!(id(&set, sig), "shop/card-declined");
+        assert!(sig.score >= RANKING.signature);
+        assert_eq!(admit(&set, &Query::default(), sig), Ok(()));
+    }
+
+    #[test]
+    fn a_few_common_words_are_refused_by_the_floor() {
+        let set = pack_set(ENTRIES);
+        // shares "payment" with the card entry, nothing specific
+        let all = scored_for(&set, "the user has a question about payment");
+        assert!(!all.is_empty(), "the index finds the shared word");
+        for c in &all {
+            assert!(c.words_only());
+            assert_eq!(admit(&set, &Query::default(), c), Err(Refusal::WeakWords));
+        }
+    }
+
+    #[test]
+    fn status_and_pack_filters_refuse_before_the_words_count() {
+        let set = pack_set(ENTRIES);
+        let draft = scored_for(&set, "Coupon total is off by one cent");
+        let c = draft
+            .iter()
+            .find(|c| id(&set, c) == "shop/coupon-rounding")
+            .unwrap();
+        assert_eq!(admit(&set, &Query::default(), c), Err(Refusal::Draft));
+        let drafts = Query {
+            drafts: true,
+            ..Query::default()
+        };
+        assert_eq!(admit(&set, &drafts, c), Ok(()));
+        let other = Query::default().packs(["elsewhere"]);
+        assert_eq!(admit(&set, &other, c), Err(Refusal::Draft));
+        let retired = scored_for(&set, "Legacy endpoint disabled");
+        let r = retired
+            .iter()
+            .find(|c| id(&set, c) == "shop/legacy-endpoint")
+            .unwrap();
+        assert_eq!(admit(&set, &drafts, r), Err(Refusal::Retired));
+        let card = scored_for(&set, "Your card was declined");
+        assert_eq!(admit(&set, &other, &card[0]), Err(Refusal::PackFilteredOut));
+    }
+
+    #[test]
+    fn long_queries_look_up_their_most_specific_words() {
+        let set = pack_set(ENTRIES);
+        // everyday helpdesk words (common in the background corpus), then rare ones
+        let filler = "hi team could you please reset my password forgot it after holidays \
+                      now login page says invalid credentials account locked changed phone \
+                      old still saved mail app think yesterday folder list";
+        let q = QueryTerms::new(&set, &format!("{filler} declined coupon rounding"));
+        assert!(q.terms.len() > LOOKUP_TERMS, "{:?}", q.terms);
+        let lookup = q.lookup();
+        assert_eq!(lookup.len(), LOOKUP_TERMS);
+        for rare in ["declin", "coupon", "round"] {
+            assert!(lookup.iter().any(|t| t.starts_with(rare)), "{lookup:?}");
+        }
+    }
+
+    #[test]
+    fn the_relative_floor_cuts_words_only_matches_far_behind_and_the_limit_the_rest() {
+        let mut c = Scored::new(0, 0.0);
+        c.score = 3.0;
+        assert_eq!(cut(&c, 10.0, 0, 5), Some(Cut::FarBehind { best: 10.0 }));
+        assert_eq!(cut(&c, 8.0, 0, 5), None);
+        assert_eq!(cut(&c, 8.0, 5, 5), Some(Cut::BeyondLimit { limit: 5 }));
+        // a signature hit is never far behind
+        c.sig_hits.push(0);
+        assert_eq!(cut(&c, 100.0, 0, 5), None);
+    }
+
+    #[test]
+    fn confidence_grows_with_the_score_and_the_lead() {
+        let alone = confidence(12.0, 0, 12.0, 0.0);
+        let close = confidence(12.0, 0, 12.0, 11.0);
+        let ahead = confidence(12.0, 0, 12.0, 3.0);
+        assert!(alone > ahead && ahead > close, "{alone} {ahead} {close}");
+        assert!(confidence(3.0, 0, 3.0, 0.0) < alone);
+        // a runner-up is at most half as sure as its share of the best
+        assert!(confidence(11.0, 1, 12.0, 11.0) < 0.5);
+        assert_eq!(confidence(0.0, 0, 0.0, 0.0), 0.0);
+        for (s, r, b, n) in [(1e9, 0, 1e9, 0.0), (5.0, 3, 0.0, 0.0)] {
+            assert!((0.0..=1.0).contains(&confidence(s, r, b, n)));
+        }
+    }
+}
