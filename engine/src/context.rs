@@ -47,6 +47,8 @@ pub struct DomainIndex {
     names: Vec<(String, Owner)>,
     finder: Option<AhoCorasick>,
     packs: usize,
+    /// For each entry (global index): the product names it mentions (part of its world).
+    mentioned: std::sync::Arc<Vec<Vec<String>>>,
 }
 
 /// What a text names.
@@ -56,17 +58,24 @@ pub struct TextContext {
     pub domain: Vec<Option<String>>,
     /// Products named in the text, with the pack whose domain holds each (None: no pack's).
     pub products: Vec<(String, Option<usize>)>,
+    /// For each entry (global index): product names it mentions.
+    pub mentioned: std::sync::Arc<Vec<Vec<String>>>,
 }
 
 impl TextContext {
-    /// The first product the text names that is not in `pack`'s domain.
-    pub fn other_product(&self, pack: usize) -> Option<&str> {
+    /// The first product the text names that is neither in `pack`'s domain nor mentioned
+    /// by the entry (global index `entry`); none when the text names the pack's domain.
+    pub fn other_product(&self, pack: usize, entry: usize) -> Option<&str> {
         if self.domain.get(pack).is_some_and(Option::is_some) {
             return None;
         }
+        let mentioned = self.mentioned.get(entry);
         self.products
             .iter()
-            .find(|(_, owner)| *owner != Some(pack))
+            .find(|(name, owner)| {
+                *owner != Some(pack)
+                    && !mentioned.is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(name)))
+            })
             .map(|(n, _)| n.as_str())
     }
 }
@@ -132,10 +141,58 @@ impl DomainIndex {
             .match_kind(MatchKind::Standard)
             .build(names.iter().map(|(n, _)| n.as_str()))
             .ok();
+        // a product a pack's entries name (an SSH agent, a Git host) is part of its world
+        let mentioned = packs
+            .iter()
+            .flat_map(|p| p.entries.iter())
+            .map(|e| {
+                let mut found: Vec<String> = Vec::new();
+                let Some(f) = &finder else { return found };
+                {
+                    let mut text = format!(
+                        "{}\n{}\n{}\n{}",
+                        e.title,
+                        e.summary,
+                        e.keywords.join("\n"),
+                        e.aliases.join("\n")
+                    );
+                    for c in &e.causes {
+                        text.push('\n');
+                        text.push_str(&c.title);
+                        text.push('\n');
+                        text.push_str(&c.explanation);
+                        for r in &c.remedy {
+                            text.push('\n');
+                            text.push_str(r);
+                        }
+                    }
+                    for r in &e.remedy {
+                        text.push('\n');
+                        text.push_str(r);
+                    }
+                    for p in &e.where_to_look {
+                        text.push('\n');
+                        text.push_str(&p.place);
+                    }
+                    let b = text.as_bytes();
+                    for m in f.find_overlapping_iter(&text) {
+                        let (name, owner) = &names[m.pattern().as_usize()];
+                        if *owner == Owner::Other
+                            && whole_word(b, m.start(), m.end())
+                            && !found.contains(name)
+                        {
+                            found.push(name.clone());
+                        }
+                    }
+                }
+                found
+            })
+            .collect();
         DomainIndex {
             names,
             finder,
             packs: packs.len(),
+            mentioned: std::sync::Arc::new(mentioned),
         }
     }
 
@@ -145,6 +202,7 @@ impl DomainIndex {
         let mut out = TextContext {
             domain: vec![None; self.packs],
             products: Vec::new(),
+            mentioned: self.mentioned.clone(),
         };
         let bytes = text.as_bytes();
         if let Some(f) = &self.finder {

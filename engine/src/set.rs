@@ -259,24 +259,28 @@ fn index_doc(global: usize, e: &Entry) -> IndexDoc {
         .iter()
         .map(|c| format!("{} {}", c.title, c.explanation))
         .collect();
-    // identifiers people paste alone: event names, API actions, command lines, paths
-    let mut remedy: Vec<String> = e.remedy.clone();
-    for c in &e.causes {
-        remedy.extend(c.remedy.iter().cloned());
-    }
+    // identifiers people paste alone: event names, API actions, command lines, paths,
+    // from where to look, references and the causes' remedies (their prose stays out: it
+    // would dilute the entry's words)
+    let remedy: Vec<String> = e.remedy.clone();
     let mut extra: Vec<String> = e.tags.clone();
     for p in &e.where_to_look {
-        extra.push(p.place.clone());
         extra.extend(p.event.iter().cloned());
-        extra.extend(p.hint.iter().cloned());
+        extra.push(identifiers(&p.place));
+        extra.extend(p.hint.iter().map(|h| identifiers(h)));
     }
     for r in e
         .references
         .iter()
         .chain(e.causes.iter().flat_map(|c| c.references.iter()))
     {
-        extra.push(r.title.clone());
+        extra.push(identifiers(&r.title));
+        extra.extend(r.url.iter().map(|u| identifiers(u)));
     }
+    for c in &e.causes {
+        extra.extend(c.remedy.iter().map(|r| identifiers(r)));
+    }
+    extra.retain(|x| !x.trim().is_empty());
     IndexDoc {
         entry: global,
         fields: [
@@ -292,9 +296,74 @@ fn index_doc(global: usize, e: &Entry) -> IndexDoc {
     }
 }
 
+/// The identifiers of a text: spans in backticks (commands), and words that are CamelCase,
+/// snake_case, `service:Action`, dotted or slashed paths (`~/.ssh/config`, `sso-admin`).
+/// Addresses, host names and numbers are examples, not identifiers: they are left out.
+pub fn identifiers(text: &str) -> String {
+    let is_host = |w: &str| {
+        w.contains('@')
+            || w.contains("://")
+            || w.chars().all(|c| c.is_ascii_digit() || c == '.')
+            || (!w.starts_with(['~', '/', '.'])
+                && w.rsplit_once('.').is_some_and(|(_, tld)| {
+                    matches!(
+                        tld,
+                        "com" | "org" | "net" | "io" | "example" | "internal" | "local"
+                    )
+                }))
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while let Some(a) = rest.find('`') {
+        let Some(b) = rest[a + 1..].find('`') else {
+            break;
+        };
+        out.extend(
+            rest[a + 1..a + 1 + b]
+                .split_whitespace()
+                .filter(|w| !is_host(w)),
+        );
+        rest = &rest[a + 2 + b..];
+    }
+    let separators =
+        |c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | '(' | ')' | ',' | ';');
+    for w in text.split(separators) {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '~' && c != '/');
+        let chars: Vec<char> = w.chars().collect();
+        let camel = chars
+            .windows(2)
+            .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase());
+        let joined = chars.windows(3).any(|p| {
+            p[0].is_alphanumeric()
+                && matches!(p[1], '_' | ':' | '/' | '.' | '-')
+                && p[2].is_alphanumeric()
+        });
+        if (camel || joined) && chars.len() >= 4 && !is_host(w) {
+            out.push(w);
+        }
+    }
+    out.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_are_picked_from_prose() {
+        let got = identifiers(
+            "Run `aws identitystore list-users` and look for ExternalIdPDirectoryLogin in ~/.ssh/config, or sso:ListApplicationProviders; the user name is plain.",
+        );
+        for want in [
+            "aws identitystore list-users",
+            "ExternalIdPDirectoryLogin",
+            "~/.ssh/config",
+            "sso:ListApplicationProviders",
+        ] {
+            assert!(got.contains(want), "{got}");
+        }
+        assert!(!got.contains("plain"), "{got}");
+    }
 
     /// Loading on several threads gives what loading one by one gives, in source order.
     #[test]

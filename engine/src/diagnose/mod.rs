@@ -47,9 +47,11 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
     let terms = score::QueryTerms::new(set, &input.search_text);
     let text_hits = set.index.search(&terms.lookup(), tuning::TEXT_CANDIDATES);
 
-    // 4. merge, score, absolute floor
+    // 4. merge, domain context, score, absolute floor
+    let domains = score::Domains::new(set, &input.text, &caller);
     let mut admitted = Vec::new();
     for mut c in score::merge(set, &text_hits, &hits) {
+        score::apply_domain(set, &mut c, &hits, &domains);
         score::score(set, &mut c, &terms);
         match score::admit(set, q, &c) {
             Ok(()) => admitted.push(c),
@@ -94,6 +96,6 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         matches,
         questions,
         notes,
-        trace: trace.finish(&input.text, &terms.terms),
+        trace: trace.finish(&input.text, &terms, &domains),
     })
 }

@@ -25,18 +25,39 @@ pub(super) struct QueryTerms {
     pub idf: Vec<f32>,
     /// Consecutive term triples, for phrase hits.
     pub trigrams: Vec<u64>,
+    /// Whether each term (in the order of `terms`) was reached only through a typo.
+    pub typo: Vec<bool>,
+    /// Query words read as other words.
+    pub rewrites: Vec<crate::index::rewrite::Rewrite>,
 }
 
 impl QueryTerms {
     /// Analyses the search text.
+    /// Analyses the search text; words the index does not know are read as shorthand,
+    /// synonyms or typos of index words (see [`crate::index::rewrite`]), at a lower weight.
     pub fn new(set: &PackSet, search_text: &str) -> QueryTerms {
-        let sequence = set.index.sequence(search_text);
-        let terms = crate::index::distinct_terms(&sequence);
-        let idf = terms.iter().map(|t| set.index.idf(t)).collect();
+        let rw = set.index.rewrite(search_text, &set.synonyms);
+        let terms = crate::index::distinct_terms(&rw.sequence);
+        let idf = terms
+            .iter()
+            .map(|t| set.index.idf(t) * rw.weight(t))
+            .collect();
+        let typo = terms
+            .iter()
+            .map(|t| {
+                rw.rewrites.iter().any(|r| {
+                    matches!(r.kind, crate::index::rewrite::RewriteKind::Typo(_))
+                        && &r.to == t
+                        && rw.weight(t) < 1.0
+                })
+            })
+            .collect();
         QueryTerms {
             terms,
             idf,
-            trigrams: crate::index::trigrams(&sequence),
+            trigrams: crate::index::trigrams(&rw.sequence),
+            typo,
+            rewrites: rw.rewrites,
         }
     }
 
@@ -80,6 +101,12 @@ pub(super) struct Scored {
     pub phrases: usize,
     /// The score so far (checks add their symptoms' part).
     pub score: f32,
+    /// Query terms found in the entry as written (not through a typo).
+    pub exact_terms: usize,
+    /// Signature hits set aside: generic, and no domain context for the entry's pack.
+    pub generic_hits: Vec<usize>,
+    /// The other product the text names, when it names nothing of the pack's domain.
+    pub other_product: Option<String>,
 }
 
 impl Scored {
@@ -93,6 +120,9 @@ impl Scored {
             coverage: 0.0,
             phrases: 0,
             score: 0.0,
+            exact_terms: 0,
+            generic_hits: Vec::new(),
+            other_product: None,
         }
     }
 
@@ -128,11 +158,12 @@ pub(super) fn score(set: &PackSet, c: &mut Scored, q: &QueryTerms) {
         .map(|f| f.1)
         .fold(0.0_f32, f32::max);
     let mut covered = 0.0;
-    for (t, &idf) in q.terms.iter().zip(&q.idf) {
+    for ((t, &idf), &typo) in q.terms.iter().zip(&q.idf).zip(&q.typo) {
         if let Some(boost) = set.index.term_boost(c.entry, t) {
             c.mass += idf * boost / max_boost;
             covered += idf;
             c.terms.push(t.clone());
+            c.exact_terms += usize::from(!typo);
         }
     }
     c.coverage = covered / q.mass();
@@ -157,6 +188,82 @@ pub(super) enum Refusal {
     PackFilteredOut,
     /// No signature hit and the words are below [`RANKING`]'s `min_words`.
     WeakWords,
+    /// No signature hit and every word it shares with the query is a corrected typo.
+    TyposAlone,
+    /// The text names another product and nothing of the pack's domain.
+    OtherProduct,
+}
+
+/// Domain context of one query: what the text names, and which packs a known fact places
+/// the user in.
+pub(super) struct Domains {
+    /// What the text names.
+    pub text: crate::context::TextContext,
+    /// For each pack: whether a fact of its `domain.facts` is known.
+    pub by_fact: Vec<bool>,
+}
+
+impl Domains {
+    /// Reads the domain context of `text` given the caller's facts.
+    pub fn new(set: &PackSet, text: &str, caller: &super::input::CallerFacts) -> Domains {
+        Domains {
+            text: set.domains.context(text, |w| set.index.is_known_word(w)),
+            by_fact: set
+                .packs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    p.domain
+                        .facts
+                        .iter()
+                        .any(|f| caller.for_pack(i).contains_key(f))
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the text or a fact places the user in pack `p`'s domain.
+    pub fn places(&self, p: usize) -> bool {
+        self.by_fact.get(p).copied().unwrap_or(false)
+            || self.text.domain.get(p).is_some_and(Option::is_some)
+    }
+
+    /// The trace's lines about the context.
+    pub fn describe(&self, set: &PackSet) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, owner) in &self.text.products {
+            match owner {
+                Some(p) => out.push(format!("names {name} (domain of {})", set.packs[*p].id)),
+                None => out.push(format!("names another product: {name}")),
+            }
+        }
+        for (p, known) in self.by_fact.iter().enumerate() {
+            if *known {
+                out.push(format!(
+                    "a known fact places the user in the domain of {}",
+                    set.packs[p].id
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Applies domain context to a merged candidate: a generic signature hit without domain
+/// context is set aside (the entry is then scored on its words), and a text naming another
+/// product and nothing of the pack's domain is noted (refused by [`admit`]).
+pub(super) fn apply_domain(set: &PackSet, c: &mut Scored, hits: &[SignatureHit], d: &Domains) {
+    let pack = set.entries[c.entry].0;
+    if d.places(pack) {
+        return;
+    }
+    c.other_product = d.text.other_product(pack, c.entry).map(str::to_owned);
+    let (generic, kept): (Vec<usize>, Vec<usize>) = c
+        .sig_hits
+        .iter()
+        .partition(|&&h| set.generic.get(hits[h].signature).copied().unwrap_or(false));
+    c.sig_hits = kept;
+    c.generic_hits = generic;
 }
 
 /// Whether a scored candidate goes on to its checks: its entry may be shown to this query,
@@ -172,8 +279,15 @@ pub(super) fn admit(set: &PackSet, q: &Query, c: &Scored) -> Result<(), Refusal>
     if !(q.packs.is_empty() || q.packs.iter().any(|p| p == &pack.id)) {
         return Err(Refusal::PackFilteredOut);
     }
+    if c.other_product.is_some() {
+        return Err(Refusal::OtherProduct);
+    }
     if c.words_only() && c.score < RANKING.min_words {
         return Err(Refusal::WeakWords);
+    }
+    // a typo alone never lifts a text over the floor
+    if c.words_only() && c.exact_terms == 0 {
+        return Err(Refusal::TyposAlone);
     }
     Ok(())
 }

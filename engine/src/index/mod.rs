@@ -159,8 +159,19 @@ pub fn expand_compounds(text: &str) -> String {
             out.push(' ');
         }
     }
-    // snake_case and kebab-free identifiers are also kept whole: `invalid_schema` is
+    // snake_case identifiers are also kept whole: `invalid_schema` is
     // `invalid schema invalidschema`
+    for w in snake_wholes(text) {
+        out.push(' ');
+        out.push_str(&w);
+        out.push(' ');
+    }
+    out
+}
+
+/// The snake_case identifiers of `text`, each written as one word (`invalid_schema` →
+/// `invalidschema`).
+pub fn snake_wholes(text: &str) -> Vec<String> {
     let mut run_start = None;
     let mut wholes: Vec<String> = Vec::new();
     for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
@@ -173,12 +184,7 @@ pub fn expand_compounds(text: &str) -> String {
             }
         }
     }
-    for w in wholes {
-        out.push(' ');
-        out.push_str(&w);
-        out.push(' ');
-    }
-    out
+    wholes
 }
 
 /// Most distinct terms a query is looked up with.

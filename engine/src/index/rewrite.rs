@@ -28,6 +28,8 @@ pub const SHORTHAND: &str = include_str!("../../data/shorthand.txt");
 pub const TYPO_WEIGHT: f32 = 0.7;
 /// Weight of a term reached through shorthand or a synonym.
 pub const SYNONYM_WEIGHT: f32 = 0.9;
+/// Weight of a snake_case identifier kept whole (its parts are counted on their own).
+pub const WHOLE_IDENTIFIER_WEIGHT: f32 = 0.25;
 /// Shortest word (in letters) looked up for typos.
 pub const TYPO_MIN_LETTERS: usize = 5;
 /// Shortest word (in letters) allowed two edits.
@@ -150,6 +152,15 @@ impl TextIndex {
         Synonyms { by_term }
     }
 
+    /// Whether a word (any case) is used by an entry or by everyday text.
+    pub fn is_known_word(&self, word: &str) -> bool {
+        let terms = self.sequence(word);
+        !terms.is_empty()
+            && terms
+                .iter()
+                .all(|t| self.knows(t) || self.background_freq.contains_key(t))
+    }
+
     /// Whether any field of the index holds `term`.
     pub fn knows(&self, term: &str) -> bool {
         self.term_fields.contains_key(term)
@@ -269,6 +280,12 @@ impl TextIndex {
             .filter(|t| self.knows(t))
             .collect();
         out.weights.retain(|t, _| !exact.contains(t));
+        // a snake_case identifier kept whole adds precision, not weight: its parts count
+        for w in super::snake_wholes(text) {
+            for t in self.sequence(&w) {
+                out.weights.insert(t, WHOLE_IDENTIFIER_WEIGHT);
+            }
+        }
         out
     }
 }
