@@ -41,6 +41,9 @@ pub struct PackSet {
     pub synonyms: Synonyms,
     /// Product and domain names, for domain context.
     pub domains: DomainIndex,
+    /// The words of every signature's literal text, lower-cased (for reading typos and
+    /// short forms inside error messages).
+    pub literal_words: std::collections::HashSet<String>,
     /// For each signature of [`PackSet::signatures`]: whether it is generic (see
     /// [`crate::context::is_generic`]).
     pub generic: Vec<bool>,
@@ -236,7 +239,20 @@ impl PackSet {
                 crate::context::is_generic(&packs[p].entries[ei].signatures[si].regex)
             })
             .collect();
+        let literal_words = packs
+            .iter()
+            .flat_map(|p| p.entries.iter())
+            .flat_map(|e| e.signatures.iter())
+            .flat_map(|s| {
+                s.literals
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| w.len() >= 2)
+                    .map(str::to_ascii_lowercase)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         Ok(PackSet {
+            literal_words,
             synonyms,
             domains,
             generic,

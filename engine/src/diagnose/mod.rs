@@ -9,6 +9,7 @@
 //! back into an earlier one.
 
 mod checks;
+mod correct;
 mod input;
 pub mod model;
 mod questions;
@@ -39,12 +40,18 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
     let input = input::read(&q.text, limits);
     notes.extend(input.notes.iter().cloned());
 
-    // 2. signatures: one pass, captures for hits only
-    let hits = set.signatures.hits(&input.text);
+    // 2. signatures: one pass, captures for hits only; then over the text with typos and
+    // short forms read as the signatures write them
+    let mut hits = set.signatures.hits(&input.text);
+    let corrected = correct::correct(set, &input.text);
+    if let Some(c) = &corrected {
+        let extra = correct::extra_hits(set, c, &input.text, &hits);
+        hits.extend(extra);
+    }
     let mut trace = trace::TraceLog::new(set, &hits, q.trace);
 
     // 3. full text over the input without its variable parts
-    let terms = score::QueryTerms::new(set, &input.search_text);
+    let terms = score::QueryTerms::with_lines(set, &input.search_text, &q.text);
     let text_hits = set.index.search(&terms.lookup(), tuning::TEXT_CANDIDATES);
 
     // 4. merge, domain context, score, absolute floor
@@ -96,6 +103,11 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         matches,
         questions,
         notes,
-        trace: trace.finish(&input.text, &terms, &domains),
+        trace: trace.finish(
+            &input.text,
+            &terms,
+            &domains,
+            corrected.as_ref().map(|c| c.notes.as_slice()),
+        ),
     })
 }

@@ -35,12 +35,21 @@ impl QueryTerms {
     /// Analyses the search text.
     /// Analyses the search text; words the index does not know are read as shorthand,
     /// synonyms or typos of index words (see [`crate::index::rewrite`]), at a lower weight.
-    pub fn new(set: &PackSet, search_text: &str) -> QueryTerms {
+    /// `raw` is the text's lines as written: words found only on quiet log lines weigh less.
+    pub fn with_lines(set: &PackSet, search_text: &str, raw: &str) -> QueryTerms {
         let rw = set.index.rewrite(search_text, &set.synonyms);
         let terms = crate::index::distinct_terms(&rw.sequence);
+        let quiet = quiet_only_terms(set, raw);
         let idf = terms
             .iter()
-            .map(|t| set.index.idf(t) * rw.weight(t))
+            .map(|t| {
+                let q = if quiet.contains(t) {
+                    QUIET_LINE_WEIGHT
+                } else {
+                    1.0
+                };
+                set.index.idf(t) * rw.weight(t) * q
+            })
             .collect();
         let typo = terms
             .iter()
@@ -80,6 +89,39 @@ impl QueryTerms {
     fn mass(&self) -> f32 {
         self.idf.iter().sum::<f32>().max(1e-3)
     }
+}
+
+/// Weight of a word found only on quiet log lines (INFO, DEBUG, TRACE, …) of a text that
+/// also has other lines: in a pasted log they are the context, not the problem.
+const QUIET_LINE_WEIGHT: f32 = 0.25;
+
+/// Whether a line is a log line at a quiet level: a level word in capitals near its start.
+fn is_quiet_line(line: &str) -> bool {
+    let head: String = line.chars().take(48).collect();
+    head.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "INFO" | "DEBUG" | "TRACE" | "NOTICE" | "VERBOSE" | "FINE"
+        )
+    })
+}
+
+/// The terms that occur only on quiet log lines, when the text also has other lines.
+fn quiet_only_terms(set: &PackSet, text: &str) -> std::collections::HashSet<String> {
+    let (quiet, loud): (Vec<&str>, Vec<&str>) = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .partition(|l| is_quiet_line(l));
+    if quiet.is_empty() || loud.is_empty() {
+        return std::collections::HashSet::new();
+    }
+    let loud_terms: std::collections::HashSet<String> =
+        loud.iter().flat_map(|l| set.index.sequence(l)).collect();
+    quiet
+        .iter()
+        .flat_map(|l| set.index.sequence(l))
+        .filter(|t| !loud_terms.contains(t))
+        .collect()
 }
 
 /// One candidate entry and its evidence.
@@ -352,7 +394,7 @@ mod tests {
     use super::*;
 
     fn scored_for(set: &PackSet, text: &str) -> Vec<Scored> {
-        let q = QueryTerms::new(set, text);
+        let q = QueryTerms::with_lines(set, text, text);
         let text_hits = set.index.search(&q.lookup(), 30);
         let hits = set.signatures.hits(text);
         let mut all = merge(set, &text_hits, &hits);
@@ -421,7 +463,8 @@ mod tests {
         let filler = "hi team could you please reset my password forgot it after holidays \
                       now login page says invalid credentials account locked changed phone \
                       old still saved mail app think yesterday folder list";
-        let q = QueryTerms::new(&set, &format!("{filler} declined coupon rounding"));
+        let text = format!("{filler} declined coupon rounding");
+        let q = QueryTerms::with_lines(&set, &text, &text);
         assert!(q.terms.len() > LOOKUP_TERMS, "{:?}", q.terms);
         let lookup = q.lookup();
         assert_eq!(lookup.len(), LOOKUP_TERMS);

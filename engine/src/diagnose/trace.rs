@@ -74,6 +74,7 @@ impl<'a> TraceLog<'a> {
         normalized: &str,
         terms: &super::score::QueryTerms,
         domains: &super::score::Domains,
+        corrections: Option<&[String]>,
     ) -> Option<Trace> {
         self.on.then(|| {
             let mut candidates = self.accepted;
@@ -81,7 +82,12 @@ impl<'a> TraceLog<'a> {
             Trace {
                 normalized: normalized.to_owned(),
                 terms: terms.terms.clone(),
-                rewrites: terms.rewrites.iter().map(ToString::to_string).collect(),
+                rewrites: terms
+                    .rewrites
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(corrections.into_iter().flatten().cloned())
+                    .collect(),
                 context: domains.describe(self.set),
                 candidates,
             }

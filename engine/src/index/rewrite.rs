@@ -61,6 +61,15 @@ pub struct Synonym {
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {
     by_term: HashMap<String, Synonym>,
+    /// Lower-cased short form as written → long form.
+    by_word: HashMap<String, String>,
+}
+
+impl Synonyms {
+    /// The long form of a short form as written (lower-cased), if it is in the table.
+    pub fn long_form(&self, word: &str) -> Option<&str> {
+        self.by_word.get(word).map(String::as_str)
+    }
 }
 
 /// Parses `short = long` lines (`#` starts a comment). Malformed lines are skipped: the
@@ -136,7 +145,11 @@ impl TextIndex {
     /// than one term is left out.
     pub fn synonyms(&self, pairs: &[(String, String, SynonymSource)]) -> Synonyms {
         let mut by_term = HashMap::new();
+        let mut by_word = HashMap::new();
         for (short, long, source) in pairs {
+            by_word
+                .entry(short.to_lowercase())
+                .or_insert_with(|| long.clone());
             let s = self.sequence(short);
             let terms = self.sequence(long);
             if s.len() != 1 || terms.is_empty() || terms == s {
@@ -149,7 +162,7 @@ impl TextIndex {
                 source: source.clone(),
             });
         }
-        Synonyms { by_term }
+        Synonyms { by_term, by_word }
     }
 
     /// Whether a word (any case) is used by an entry or by everyday text.
