@@ -321,7 +321,9 @@ mod tests {
             .collect();
         let mut trace = TraceLog::new(set, &[], true);
         let out = run(&cx, scored, limit, time, &mut trace);
-        (out, trace.finish("", &[]))
+        let terms = crate::diagnose::score::QueryTerms::with_lines(set, "", "");
+        let domains = crate::diagnose::score::Domains::new(set, "", &caller);
+        (out, trace.finish("", &terms, &domains, None))
     }
 
     #[test]

@@ -39,7 +39,21 @@ impl QueryTerms {
     pub fn with_lines(set: &PackSet, search_text: &str, raw: &str) -> QueryTerms {
         let rw = set.index.rewrite(search_text, &set.synonyms);
         let terms = crate::index::distinct_terms(&rw.sequence);
-        let quiet = quiet_only_terms(set, raw);
+        let mut quiet = quiet_only_terms(set, raw);
+        // a word read as another keeps the weight of where it was written
+        for r in &rw.rewrites {
+            if set
+                .index
+                .sequence(&r.from)
+                .iter()
+                .all(|t| quiet.contains(t))
+            {
+                for t in set.index.sequence(&r.to) {
+                    quiet.insert(t);
+                }
+                quiet.insert(r.to.clone());
+            }
+        }
         let idf = terms
             .iter()
             .map(|t| {
@@ -93,7 +107,7 @@ impl QueryTerms {
 
 /// Weight of a word found only on quiet log lines (INFO, DEBUG, TRACE, …) of a text that
 /// also has other lines: in a pasted log they are the context, not the problem.
-const QUIET_LINE_WEIGHT: f32 = 0.25;
+const QUIET_LINE_WEIGHT: f32 = 0.05;
 
 /// Whether a line is a log line at a quiet level: a level word in capitals near its start.
 fn is_quiet_line(line: &str) -> bool {
@@ -115,13 +129,55 @@ fn quiet_only_terms(set: &PackSet, text: &str) -> std::collections::HashSet<Stri
     if quiet.is_empty() || loud.is_empty() {
         return std::collections::HashSet::new();
     }
-    let loud_terms: std::collections::HashSet<String> =
-        loud.iter().flat_map(|l| set.index.sequence(l)).collect();
+    let loud_terms: std::collections::HashSet<String> = loud
+        .iter()
+        .flat_map(|l| set.index.sequence(log_message(l)))
+        .collect();
     quiet
         .iter()
+        .copied()
+        .chain(loud.iter().map(|l| &l[..l.len() - log_message(l).len()]))
         .flat_map(|l| set.index.sequence(l))
         .filter(|t| !loud_terms.contains(t))
         .collect()
+}
+
+/// A log line without its prefix: time stamp, level word in capitals, `[component]`.
+fn log_message(line: &str) -> &str {
+    let mut rest = line.trim_start();
+    let mut seen = false;
+    for _ in 0..4 {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..word_end];
+        let stamp = word.chars().filter(char::is_ascii_digit).count() >= 4
+            && word.contains([':', '-'])
+            && !word
+                .chars()
+                .any(|c| c.is_ascii_lowercase() && c != 'z' && c != 't');
+        let level = matches!(
+            word,
+            "INFO"
+                | "DEBUG"
+                | "TRACE"
+                | "NOTICE"
+                | "VERBOSE"
+                | "FINE"
+                | "WARN"
+                | "WARNING"
+                | "ERROR"
+                | "FATAL"
+                | "CRIT"
+                | "CRITICAL"
+        );
+        let component = seen && word.starts_with('[') && word.ends_with(']');
+        if stamp || level || component {
+            seen = true;
+            rest = rest[word_end..].trim_start();
+        } else {
+            break;
+        }
+    }
+    rest
 }
 
 /// One candidate entry and its evidence.
@@ -498,5 +554,29 @@ mod tests {
         for (s, r, b, n) in [(1e9, 0, 1e9, 0.0), (5.0, 3, 0.0, 0.0)] {
             assert!((0.0..=1.0).contains(&confidence(s, r, b, n)));
         }
+    }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    use super::*;
+
+    #[test]
+    fn quiet_log_lines_and_prefixes_weigh_little() {
+        assert_eq!(
+            log_message("2024-05-14T09:21:07.512Z ERROR [app] pvc stuck in pending"),
+            "pvc stuck in pending"
+        );
+        assert_eq!(log_message("pvc stuck [x]"), "pvc stuck [x]");
+        assert!(is_quiet_line(
+            "2024-05-14T09:21:06.001Z INFO  [scheduler] worker pool started"
+        ));
+        assert!(!is_quiet_line("debug1: Offering public key"));
+        let set = super::super::testkit::pack_set(super::super::testkit::ENTRIES);
+        let text = "2024-05-14T09:21:06.001Z INFO  [scheduler] worker pool started\n2024-05-14T09:21:07.512Z ERROR [app] your card was declined";
+        let quiet = quiet_only_terms(&set, text);
+        assert!(quiet.contains("worker"), "{quiet:?}");
+        assert!(quiet.contains("app"), "{quiet:?}");
+        assert!(!quiet.contains("card"), "{quiet:?}");
     }
 }
