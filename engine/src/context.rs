@@ -58,6 +58,9 @@ pub struct TextContext {
     pub domain: Vec<Option<String>>,
     /// Products named in the text, with the pack whose domain holds each (None: no pack's).
     pub products: Vec<(String, Option<usize>)>,
+    /// A name taken from the text's opening (`Reddit: …`) rather than from a list; it is
+    /// less sure, so an entry whose own, specific message is in the text is not refused for it.
+    pub opening: Option<String>,
     /// For each entry (global index): product names it mentions.
     pub mentioned: std::sync::Arc<Vec<Vec<String>>>,
 }
@@ -66,6 +69,12 @@ impl TextContext {
     /// The first product the text names that is neither in `pack`'s domain nor mentioned
     /// by the entry (global index `entry`); none when the text names the pack's domain.
     pub fn other_product(&self, pack: usize, entry: usize) -> Option<&str> {
+        self.other_product_but(pack, entry, false)
+    }
+
+    /// Like [`TextContext::other_product`]; with `specific_hit` (the entry's own, specific
+    /// message is in the text) a name taken from the text's opening does not count.
+    pub fn other_product_but(&self, pack: usize, entry: usize, specific_hit: bool) -> Option<&str> {
         if self.domain.get(pack).is_some_and(Option::is_some) {
             return None;
         }
@@ -74,6 +83,7 @@ impl TextContext {
             .iter()
             .find(|(name, owner)| {
                 *owner != Some(pack)
+                    && !(specific_hit && self.opening.as_deref() == Some(name.as_str()))
                     && !mentioned.is_some_and(|m| m.iter().any(|x| x.eq_ignore_ascii_case(name)))
             })
             .map(|(n, _)| n.as_str())
@@ -202,6 +212,7 @@ impl DomainIndex {
         let mut out = TextContext {
             domain: vec![None; self.packs],
             products: Vec::new(),
+            opening: None,
             mentioned: self.mentioned.clone(),
         };
         let bytes = text.as_bytes();
@@ -237,7 +248,8 @@ impl DomainIndex {
         if let Some(name) = opening_name(text, &known_word) {
             let lower = name.to_lowercase();
             if !out.products.iter().any(|(n, _)| n.to_lowercase() == lower) {
-                out.products.push((name, None));
+                out.products.push((name.clone(), None));
+                out.opening = Some(name);
             }
         }
         // a name of one pack's domain is another product for the other packs only when the

@@ -22,6 +22,8 @@ pub(super) struct Corrected {
     pieces: Vec<(usize, usize, usize, usize)>,
     /// The corrections, as the trace shows them.
     pub notes: Vec<String>,
+    /// The words put in by typo corrections (they weigh as typos in word search).
+    pub typo_words: Vec<String>,
 }
 
 impl Corrected {
@@ -52,6 +54,7 @@ pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
         text: String::with_capacity(text.len()),
         pieces: Vec::new(),
         notes: Vec::new(),
+        typo_words: Vec::new(),
     };
     let mut last = 0;
     let mut changed = false;
@@ -76,16 +79,24 @@ pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
         if set.literal_words.contains(&lower) {
             continue;
         }
-        let replacement = set
+        let long = set
             .synonyms
             .long_form(&lower)
             .filter(|long| {
                 long.split_whitespace()
                     .all(|w| set.literal_words.contains(&w.to_ascii_lowercase()))
             })
-            .map(str::to_owned)
-            .or_else(|| closest_literal(set, &lower));
-        let Some(rep) = replacement else { continue };
+            .map(str::to_owned);
+        let rep = match long {
+            Some(l) => l,
+            None => match closest_literal(set, &lower) {
+                Some(t) => {
+                    out.typo_words.push(t.clone());
+                    t
+                }
+                None => continue,
+            },
+        };
         out.text.push_str(&text[last..start]);
         let cs = out.text.len();
         out.text.push_str(&rep);
@@ -105,9 +116,6 @@ pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
 fn closest_literal(set: &PackSet, word: &str) -> Option<String> {
     let letters = word.chars().count();
     if letters < TYPO_MIN_LETTERS || !word.chars().all(|c| c.is_ascii_alphabetic()) {
-        return None;
-    }
-    if set.index.is_known_word(word) {
         return None;
     }
     let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };

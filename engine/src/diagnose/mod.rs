@@ -51,7 +51,13 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
     let mut trace = trace::TraceLog::new(set, &hits, q.trace);
 
     // 3. full text over the input without its variable parts
-    let terms = score::QueryTerms::with_lines(set, &input.search_text, &q.text);
+    // the words the signatures' own spelling corrected are read that way by word search too
+    let search_fixed = correct::correct(set, &input.search_text);
+    let terms = match &search_fixed {
+        Some(c) => score::QueryTerms::with_lines(set, &c.text, &q.text)
+            .typos_weigh_less(set, &c.typo_words),
+        None => score::QueryTerms::with_lines(set, &input.search_text, &q.text),
+    };
     let text_hits = set.index.search(&terms.lookup(), tuning::TEXT_CANDIDATES);
 
     // 4. merge, domain context, score, absolute floor

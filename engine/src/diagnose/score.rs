@@ -84,6 +84,21 @@ impl QueryTerms {
         }
     }
 
+    /// Gives the terms of `words` (put in by typo corrections) the weight of a typo.
+    pub fn typos_weigh_less(mut self, set: &PackSet, words: &[String]) -> QueryTerms {
+        for w in words {
+            for t in set.index.sequence(w) {
+                if let Some(i) = self.terms.iter().position(|x| *x == t) {
+                    if !self.typo[i] {
+                        self.idf[i] *= crate::index::rewrite::TYPO_WEIGHT;
+                        self.typo[i] = true;
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// The words that look candidates up: all of them, or the most specific
     /// [`LOOKUP_TERMS`] (a long ticket can hold hundreds of words, each one a clause of the
     /// text query); all words score the candidates found.
@@ -305,7 +320,15 @@ impl Domains {
     /// Reads the domain context of `text` given the caller's facts.
     pub fn new(set: &PackSet, text: &str, caller: &super::input::CallerFacts) -> Domains {
         Domains {
-            text: set.domains.context(text, |w| set.index.is_known_word(w)),
+            text: set.domains.context(text, |w| {
+                // a typo of a known word is not a product name
+                set.index.is_known_word(w)
+                    || set
+                        .index
+                        .sequence(w)
+                        .iter()
+                        .any(|t| set.index.correct(t, w).is_some())
+            }),
             by_fact: set
                 .packs
                 .iter()

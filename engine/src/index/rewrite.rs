@@ -25,7 +25,7 @@ use crate::matcher::is_variable_token;
 pub const SHORTHAND: &str = include_str!("../../data/shorthand.txt");
 
 /// Weight of a term reached through a typo correction, relative to an exact hit.
-pub const TYPO_WEIGHT: f32 = 0.7;
+pub const TYPO_WEIGHT: f32 = 0.8;
 /// Weight of a term reached through shorthand or a synonym.
 pub const SYNONYM_WEIGHT: f32 = 0.9;
 /// Weight of a snake_case identifier kept whole (its parts are counted on their own).
