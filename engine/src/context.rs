@@ -47,8 +47,9 @@ pub struct DomainIndex {
     names: Vec<(String, Owner)>,
     finder: Option<AhoCorasick>,
     packs: usize,
-    /// For each entry (global index): the product names it mentions (part of its world).
-    mentioned: std::sync::Arc<Vec<Vec<String>>>,
+    /// For each entry (global index): the product names it mentions where people describe
+    /// the problem, and anywhere.
+    mentioned: std::sync::Arc<Vec<(Vec<String>, Vec<String>)>>,
 }
 
 /// What a text names.
@@ -61,8 +62,9 @@ pub struct TextContext {
     /// A name taken from the text's opening (`Reddit: …`) rather than from a list; it is
     /// less sure, so an entry whose own, specific message is in the text is not refused for it.
     pub opening: Option<String>,
-    /// For each entry (global index): product names it mentions.
-    pub mentioned: std::sync::Arc<Vec<Vec<String>>>,
+    /// For each entry (global index): product names it mentions where people describe the
+    /// problem, and anywhere.
+    pub mentioned: std::sync::Arc<Vec<(Vec<String>, Vec<String>)>>,
 }
 
 impl TextContext {
@@ -78,7 +80,10 @@ impl TextContext {
         if self.domain.get(pack).is_some_and(Option::is_some) {
             return None;
         }
-        let mentioned = self.mentioned.get(entry);
+        let mentioned = self
+            .mentioned
+            .get(entry)
+            .map(|(strong, all)| if specific_hit { all } else { strong });
         self.products
             .iter()
             .find(|(name, owner)| {
@@ -151,53 +156,60 @@ impl DomainIndex {
             .match_kind(MatchKind::Standard)
             .build(names.iter().map(|(n, _)| n.as_str()))
             .ok();
-        // a product a pack's entries name (an SSH agent, a Git host) is part of its world
-        let mentioned = packs
-            .iter()
-            .flat_map(|p| p.entries.iter())
-            .map(|e| {
-                let mut found: Vec<String> = Vec::new();
-                let Some(f) = &finder else { return found };
+        // a product an entry names (an SSH agent, a Git host) is part of its world: named
+        // where people describe the problem (title, summary, keywords, aliases) for any
+        // candidate, anywhere in the entry for one whose specific message is in the text
+        let find = |text: &str, own: usize| -> Vec<String> {
+            let mut found: Vec<String> = Vec::new();
+            let Some(f) = &finder else { return found };
+            let b = text.as_bytes();
+            for m in f.find_overlapping_iter(text) {
+                let (name, owner) = &names[m.pattern().as_usize()];
+                // `aws-auth` is a ConfigMap, not a mention of AWS
+                let joined = |i: Option<&u8>| i.is_some_and(|&c| c == b'-');
+                if *owner != Owner::Pack(own)
+                    && whole_word(b, m.start(), m.end())
+                    && !joined(b.get(m.end()))
+                    && !(m.start() > 0 && joined(b.get(m.start() - 1)))
+                    && !found.contains(name)
                 {
-                    let mut text = format!(
-                        "{}\n{}\n{}\n{}",
-                        e.title,
-                        e.summary,
-                        e.keywords.join("\n"),
-                        e.aliases.join("\n")
-                    );
-                    for c in &e.causes {
-                        text.push('\n');
-                        text.push_str(&c.title);
-                        text.push('\n');
-                        text.push_str(&c.explanation);
-                        for r in &c.remedy {
-                            text.push('\n');
-                            text.push_str(r);
-                        }
-                    }
-                    for r in &e.remedy {
-                        text.push('\n');
-                        text.push_str(r);
-                    }
-                    for p in &e.where_to_look {
-                        text.push('\n');
-                        text.push_str(&p.place);
-                    }
-                    let b = text.as_bytes();
-                    for m in f.find_overlapping_iter(&text) {
-                        let (name, owner) = &names[m.pattern().as_usize()];
-                        if *owner == Owner::Other
-                            && whole_word(b, m.start(), m.end())
-                            && !found.contains(name)
-                        {
-                            found.push(name.clone());
-                        }
+                    found.push(name.clone());
+                }
+            }
+            found
+        };
+        let mut mentioned = Vec::new();
+        for (pi, p) in packs.iter().enumerate() {
+            for e in &p.entries {
+                let strong = format!(
+                    "{}\n{}\n{}\n{}",
+                    e.title,
+                    e.summary,
+                    e.keywords.join("\n"),
+                    e.aliases.join("\n")
+                );
+                let mut all = strong.clone();
+                for c in &e.causes {
+                    all.push('\n');
+                    all.push_str(&c.title);
+                    all.push('\n');
+                    all.push_str(&c.explanation);
+                    for r in &c.remedy {
+                        all.push('\n');
+                        all.push_str(r);
                     }
                 }
-                found
-            })
-            .collect();
+                for r in &e.remedy {
+                    all.push('\n');
+                    all.push_str(r);
+                }
+                for w in &e.where_to_look {
+                    all.push('\n');
+                    all.push_str(&w.place);
+                }
+                mentioned.push((find(&strong, pi), find(&all, pi)));
+            }
+        }
         DomainIndex {
             names,
             finder,

@@ -30,6 +30,15 @@ pub use model::{
 };
 pub use tuning::QueryLimits;
 
+/// The largest char boundary of `s` at or below `at`.
+fn char_floor(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
 /// Runs a query against a pack set.
 pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diagnosis> {
     let mut notes = Vec::new();
@@ -43,7 +52,11 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
     // 2. signatures: one pass, captures for hits only; then over the text with typos and
     // short forms read as the signatures write them
     let mut hits = set.signatures.hits(&input.text);
-    let corrected = correct::correct(set, &input.text);
+    // (the part word search reads: a typo is a person's, in what a person reads)
+    let corrected = correct::correct(
+        set,
+        &input.text[..char_floor(&input.text, limits.max_search_bytes)],
+    );
     if let Some(c) = &corrected {
         let extra = correct::extra_hits(set, c, &input.text, &hits);
         hits.extend(extra);

@@ -334,10 +334,16 @@ impl Domains {
                 .iter()
                 .enumerate()
                 .map(|(i, p)| {
-                    p.domain
-                        .facts
-                        .iter()
-                        .any(|f| caller.for_pack(i).contains_key(f))
+                    // a fact of the pack's own (declared by it and no other pack), or one
+                    // its `domain.facts` names, places the user in its domain
+                    let mine = caller.for_pack(i);
+                    p.domain.facts.iter().any(|f| mine.contains_key(f))
+                        || mine.keys().any(|f| {
+                            set.packs
+                                .iter()
+                                .enumerate()
+                                .all(|(j, q)| j == i || !q.facts.contains_key(f))
+                        })
                 })
                 .collect(),
         }
@@ -375,7 +381,8 @@ impl Domains {
 /// product and nothing of the pack's domain is noted (refused by [`admit`]).
 pub(super) fn apply_domain(set: &PackSet, c: &mut Scored, hits: &[SignatureHit], d: &Domains) {
     let pack = set.entries[c.entry].0;
-    if d.places(pack) {
+    // a pack that declares no domain has nothing to corroborate with (lint says so)
+    if d.places(pack) || set.packs[pack].domain.is_empty() {
         return;
     }
     c.other_product = d.text.other_product(pack, c.entry).map(str::to_owned);
