@@ -487,11 +487,10 @@ pub fn scan_bytes(data: &[u8]) {
         // signature writes it (the trace says which)
         let q = fixbook::Query::new(raw).limit(1000).with_trace();
         if let Ok(d) = engine.diagnose(&q) {
-            let corrected = d.trace.as_ref().is_some_and(|t| {
-                t.rewrites
-                    .iter()
-                    .any(|r| r.ends_with("(in error messages)"))
-            });
+            let corrected = d
+                .trace
+                .as_ref()
+                .is_some_and(|t| t.rewrites.iter().any(|r| r.ends_with("in error messages)")));
             for m in d
                 .matches
                 .iter()

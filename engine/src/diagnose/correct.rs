@@ -87,12 +87,12 @@ pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
                     .all(|w| set.literal_words.contains(&w.to_ascii_lowercase()))
             })
             .map(str::to_owned);
-        let rep = match long {
-            Some(l) => l,
+        let (rep, why) = match long {
+            Some(l) => (l, "shorthand"),
             None => match closest_literal(set, &lower) {
                 Some(t) => {
                     out.typo_words.push(t.clone());
-                    t
+                    (t, "typo")
                 }
                 None => continue,
             },
