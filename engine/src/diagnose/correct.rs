@@ -102,7 +102,7 @@ pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
         out.text.push_str(&rep);
         out.pieces.push((cs, out.text.len(), start, i));
         out.notes
-            .push(format!("{word} → {rep} (in error messages)"));
+            .push(format!("{word} → {rep} ({why}, in error messages)"));
         last = i;
         changed = true;
     }
