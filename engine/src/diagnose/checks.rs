@@ -126,7 +126,7 @@ fn run_check(pack: &Pack, check: &Check, facts: &Facts, out_of_time: bool, id: S
             ),
         }
     } else {
-        pack.scripts.evaluate(check, facts)
+        pack.scripts.evaluate_kleene(check, facts, &pack.facts)
     };
     let trace = CheckTrace {
         id,
