@@ -154,6 +154,15 @@ fn evaluate(cx: &Context<'_>, c: &Scored, facts: EntryFacts, out_of_time: bool) 
     let entry = cx.set.entry(c.entry);
     let pack = cx.set.pack_of(c.entry);
     let mut checks = Vec::new();
+    // what the pack's implications added before any check ran
+    for said in &facts.implied {
+        checks.push(CheckTrace {
+            id: "implied".into(),
+            verdict: Verdict::Confirmed,
+            facts_read: Vec::new(),
+            why: Some(said.clone()),
+        });
+    }
     let mut delta = 0.0;
     let mut symptoms = Vec::new();
     for s in &entry.symptoms {
