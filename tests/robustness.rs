@@ -169,7 +169,7 @@ fn shorthand(text: &str) -> Option<String> {
 }
 
 fn case_punct(text: &str, seed: usize) -> String {
-    let cased = if seed % 2 == 0 {
+    let cased = if seed.is_multiple_of(2) {
         text.to_uppercase()
     } else {
         text.to_lowercase()

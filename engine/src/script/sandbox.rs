@@ -79,17 +79,7 @@ pub(super) struct Reads {
 }
 
 /// Runs `eval` with `facts` readable by the fact functions, within `budget` of this thread's
-/// CPU time.
-#[cfg(test)]
-pub(super) fn with_facts<T>(
-    facts: &Facts,
-    budget: Duration,
-    eval: impl FnOnce() -> T,
-) -> (T, Reads) {
-    with_facts_assuming(facts, &Facts::new(), budget, eval)
-}
-
-/// Like [`with_facts`], with values assumed for missing facts: `fact()` returns them, `has()`
+/// CPU time, and with values assumed for missing facts: `fact()` returns them, `has()`
 /// and `fact_or()` do not see them.
 pub(super) fn with_facts_assuming<T>(
     facts: &Facts,
