@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::diagnose::{self, Diagnosis, Query, QueryLimits};
 use crate::error::{Error, PackError, Result};
 use crate::facts::FactDecl;
+use crate::outcomes::{Feedback, Gap, GapsQuery, OutcomeOptions, Outcomes};
 use crate::pack::{source, LoadOptions, Origin, PackSource};
 use crate::script::Limits;
 use crate::set::PackSet;
@@ -30,6 +31,8 @@ pub struct EngineBuilder {
     strict: bool,
     load: LoadOptions,
     query: QueryLimits,
+    outcomes: Option<PathBuf>,
+    outcome_options: OutcomeOptions,
 }
 
 impl Default for EngineBuilder {
@@ -40,6 +43,8 @@ impl Default for EngineBuilder {
             strict: false,
             load: LoadOptions::default(),
             query: QueryLimits::default(),
+            outcomes: None,
+            outcome_options: OutcomeOptions::default(),
         }
     }
 }
@@ -133,12 +138,31 @@ impl EngineBuilder {
         self
     }
 
+    /// Opens (or creates) the outcome store at `path`, an SQLite file: feedback is recorded
+    /// there, diagnoses that match nothing too, and resolution history adjusts the ranking
+    /// (see [`crate::outcomes`]). Off by default.
+    pub fn outcomes(mut self, path: impl Into<PathBuf>) -> Self {
+        self.outcomes = Some(path.into());
+        self
+    }
+
+    /// How the outcome store keeps texts (masked or whole) and for how long.
+    pub fn outcome_options(mut self, options: OutcomeOptions) -> Self {
+        self.outcome_options = options;
+        self
+    }
+
     /// Loads the packs and builds the engine.
     pub fn build(self) -> Result<Engine> {
+        let outcomes = match &self.outcomes {
+            Some(path) => Some(Outcomes::open(path, self.outcome_options)?),
+            None => None,
+        };
         let set = self.load_set(None)?;
         Ok(Engine {
             current: ArcSwap::from_pointee(set),
             config: self,
+            outcomes,
         })
     }
 
@@ -384,6 +408,7 @@ pub struct CauseInfo {
 pub struct Engine {
     current: ArcSwap<PackSet>,
     config: EngineBuilder,
+    outcomes: Option<Outcomes>,
 }
 
 impl Engine {
@@ -410,7 +435,14 @@ impl Engine {
     pub fn search(&self, text: &str, limit: usize) -> Diagnosis {
         let q = Query::new(text).limit(limit);
         // without caller facts a query cannot fail
-        diagnose::run(&self.current.load(), &q, &self.config.query).unwrap_or_default()
+        let d = diagnose::run_with(
+            &self.current.load(),
+            &q,
+            &self.config.query,
+            self.outcomes.as_ref(),
+        )
+        .unwrap_or_default();
+        self.record_unmatched(&q, d)
     }
 
     /// Like [`Engine::search`], for text given as bytes (see [`Query::from_bytes`]).
@@ -433,11 +465,70 @@ impl Engine {
     /// Diagnoses a query: matches, cause verdicts, questions. Fails only on facts of the
     /// wrong type, never because of the text.
     pub fn diagnose(&self, query: &Query) -> Result<Diagnosis> {
-        let mut d = diagnose::run(&self.current.load(), query, &self.config.query)?;
+        let mut d = diagnose::run_with(
+            &self.current.load(),
+            query,
+            &self.config.query,
+            self.outcomes.as_ref(),
+        )?;
         if !query.input_notes.is_empty() {
             d.notes.splice(0..0, query.input_notes.iter().cloned());
         }
-        Ok(d)
+        Ok(self.record_unmatched(query, d))
+    }
+
+    /// With an outcome store open, records the text of a diagnosis that matched nothing
+    /// (a failure to record is a note on the answer, never a failed query).
+    fn record_unmatched(&self, q: &Query, mut d: Diagnosis) -> Diagnosis {
+        let Some(store) = &self.outcomes else {
+            return d;
+        };
+        if !d.matches.is_empty() {
+            return d;
+        }
+        let text = crate::matcher::normalize(&q.text, self.config.query.max_input_bytes).text;
+        if let Err(e) = store.record_unmatched(&text) {
+            d.notes.push(format!("not recorded as a content gap: {e}"));
+        }
+        d
+    }
+
+    /// The outcome store, when one is open ([`EngineBuilder::outcomes`]).
+    pub fn outcome_store(&self) -> Option<&Outcomes> {
+        self.outcomes.as_ref()
+    }
+
+    fn store(&self) -> Result<&Outcomes> {
+        self.outcomes.as_ref().ok_or_else(|| {
+            Error::Query(
+                "no outcome store is open: build the engine with an outcome store (--outcomes DB)"
+                    .into(),
+            )
+        })
+    }
+
+    /// Records whether an entry solved a problem; the row is committed when this returns.
+    /// Returns the row's id. The entry must be loaded (an unknown id is a
+    /// [`Error::Query`], naming the closest one).
+    pub fn feedback(&self, feedback: &Feedback) -> Result<i64> {
+        let store = self.store()?;
+        let set = self.current.load();
+        let Some(&g) = set.by_id.get(feedback.entry.as_str()) else {
+            let hint = self
+                .suggest_entry(&feedback.entry)
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            return Err(Error::Query(format!(
+                "no entry `{}` is loaded{hint}; feedback needs an entry id, `pack/entry`",
+                feedback.entry
+            )));
+        };
+        store.record_feedback(feedback, &set.pack_of(g).id)
+    }
+
+    /// The texts that matched nothing, grouped into templates, biggest first.
+    pub fn gaps(&self, query: &GapsQuery) -> Result<Vec<Gap>> {
+        self.store()?.gaps(query)
     }
 
     /// Scans many lines at once (a chunk of a log): for every line where a signature

@@ -41,6 +41,7 @@ pub mod input;
 pub mod lint;
 pub mod matcher;
 pub mod names;
+pub mod outcomes;
 pub mod pack;
 pub mod script;
 pub mod set;

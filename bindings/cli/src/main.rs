@@ -11,6 +11,7 @@ macro_rules! w {
 }
 
 mod author;
+mod outcomes_cmd;
 mod render;
 mod scan;
 
@@ -70,6 +71,8 @@ struct Global {
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
     #[arg(long, value_name = "WHEN", value_enum, default_value_t = render::ColorChoice::Auto, global = true)]
     color: render::ColorChoice,
+    #[command(flatten)]
+    outcomes: outcomes_cmd::OutcomeArgs,
 }
 
 #[derive(Subcommand, Debug)]
@@ -166,6 +169,10 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Record whether an entry solved a problem (needs --outcomes DB).
+    Feedback(outcomes_cmd::FeedbackArgs),
+    /// Group the texts that matched nothing into templates; draft a pack for them.
+    Gaps(outcomes_cmd::GapsArgs),
 }
 
 fn main() -> ExitCode {
@@ -205,7 +212,7 @@ fn with_flags(e: &PackError) -> String {
 /// Loads the engine for one command. It lives until the process exits: leaking it skips
 /// freeing every pack structure one by one at exit, which costs more than a whole search.
 fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
-    let engine = Engine::builder()
+    let engine = outcomes_cmd::apply(Engine::builder(), &g.outcomes)
         .builtin(!g.no_builtin)
         .pack_path_from_env()
         .pack_dirs(g.packs.iter().cloned())
@@ -216,7 +223,7 @@ fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
             fixbook::index::cache::default_dir()
         })
         .build()
-        .map_err(|e| (exit::PACKS, load_failed(g, &e)))?;
+        .map_err(|e| (outcomes_cmd::build_error_code(e.kind()), load_failed(g, &e)))?;
     for e in engine.skipped() {
         eprintln!("fixbook: warning: skipped: {}", with_flags(&e));
     }
@@ -482,6 +489,8 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             style,
         ),
         Command::New { dir, id } => author::new_pack(out, dir, id.as_deref()),
+        Command::Feedback(a) => outcomes_cmd::feedback(out, g, a),
+        Command::Gaps(a) => outcomes_cmd::gaps(out, g, a, style),
     }
 }
 

@@ -362,6 +362,13 @@ pub fn explain(out: &mut dyn Write, s: &Style, x: &Explanation) {
         c.text_score,
         c.reason
     );
+    if let Some(p) = &c.prior {
+        w!(
+            out,
+            "  resolution history: {} (included in the score)",
+            p.note
+        );
+    }
     if c.signatures.is_empty() {
         w!(out, "  signatures: none matched");
     } else {

@@ -21,22 +21,34 @@ use crate::facts;
 /// `fixbook.Engine`, which wraps this class and returns typed results.
 #[pyclass(frozen, module = "fixbook._fixbook")]
 pub struct EngineCore {
-    engine: Engine,
+    pub(crate) engine: Engine,
+}
+
+impl EngineCore {
+    /// The engine (for the functions of other modules, e.g. `outcomes`).
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
 }
 
 #[pymethods]
 impl EngineCore {
     /// Loads the embedded packs (unless `builtin` is false), the pack path
     /// (`FIXBOOK_PACK_PATH`, then the user's data folder; unless `pack_path` is false) and
-    /// `packs` (a folder or a list of folders, each a pack or a folder of packs).
+    /// `packs` (a folder or a list of folders, each a pack or a folder of packs); with
+    /// `outcomes`, opens that outcome store (an SQLite file, created if missing).
     #[new]
-    #[pyo3(signature = (packs=None, builtin=true, strict=false, pack_path=true))]
+    #[pyo3(signature = (packs=None, builtin=true, strict=false, pack_path=true, outcomes=None, keep_text=false, retention_days=180))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         packs: Option<&Bound<'_, PyAny>>,
         builtin: bool,
         strict: bool,
         pack_path: bool,
+        outcomes: Option<PathBuf>,
+        keep_text: bool,
+        retention_days: u32,
     ) -> PyResult<Self> {
         let dirs = pack_dirs(packs)?;
         // a folder named in `packs` must hold a pack: the engine decides, in every mode
@@ -44,7 +56,15 @@ impl EngineCore {
         if pack_path {
             builder = builder.pack_path_from_env();
         }
-        let builder = builder.pack_dirs(dirs);
+        let mut builder = builder.pack_dirs(dirs);
+        if let Some(db) = outcomes {
+            builder = builder
+                .outcomes(db)
+                .outcome_options(fixbook::outcomes::OutcomeOptions {
+                    keep_text,
+                    retention_days,
+                });
+        }
         let engine = py.detach(|| builder.build()).map_err(EngineError)?;
         Ok(EngineCore { engine })
     }
@@ -138,7 +158,7 @@ fn pack_dirs(packs: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
 /// The query for `text`: a str, or bytes (`bytes`, `bytearray`) decoded by the engine
 /// ([`Query::from_bytes`]: invalid UTF-8 replaced, with a note). A str holding lone
 /// surrogates is not valid Unicode: its UTF-8 (surrogates kept) goes the same way.
-fn text_arg(text: &Bound<'_, PyAny>) -> PyResult<Query> {
+pub(crate) fn text_arg(text: &Bound<'_, PyAny>) -> PyResult<Query> {
     if let Ok(s) = text.cast::<PyString>() {
         return Ok(match s.to_str() {
             Ok(s) => Query::new(s),

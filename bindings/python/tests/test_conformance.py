@@ -178,7 +178,8 @@ def test_result_class_follows_the_schema(cls: type) -> None:
 
 
 def test_every_schema_definition_of_the_answer_has_a_class() -> None:
-    # the trace and its parts stay a plain dict in Python; facts are plain values
-    plain = {"Trace", "Candidate", "CheckTrace", "FactValue", "FactType", "Verdict"}
+    # the trace and its parts (a candidate's resolution prior too) stay a plain dict in
+    # Python; facts are plain values
+    plain = {"Trace", "Candidate", "CheckTrace", "Prior", "FactValue", "FactType", "Verdict"}
     mirrored = set(CLASSES.values()) - {""}
     assert set(SCHEMA["$defs"]) - plain == mirrored

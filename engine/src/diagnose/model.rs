@@ -178,6 +178,10 @@ pub struct Candidate {
     pub notes: Vec<String>,
     /// Checks run: (cause or symptom id, verdict, facts read).
     pub checks: Vec<CheckTrace>,
+    /// Resolution history from the outcome store and what it did to the score (`score`
+    /// includes it), when there is any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior: Option<crate::outcomes::Prior>,
 }
 
 /// One check in the trace.
