@@ -376,7 +376,7 @@ fn scan_prints_one_record_per_matching_line() {
     let log = dir.join("app.log");
     std::fs::write(
         &log,
-        "10:00 all good\n10:01 error: Session token not found or invalid\n10:02 coffee\n10:03 It's not you, it's us\n",
+        "10:00 all good\n10:01 error: Session token not found or invalid\n10:02 coffee\n10:03 AWS access portal: It's not you, it's us\n",
     )
     .unwrap();
     let o = run(&["scan", "--json", log.to_str().unwrap()]);

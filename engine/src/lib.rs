@@ -31,6 +31,7 @@
 pub mod answer;
 pub mod archive;
 mod budget;
+pub mod context;
 pub mod diagnose;
 pub mod embedded;
 mod engine;

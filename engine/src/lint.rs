@@ -51,6 +51,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "a signature that matches lines of the bundled corpus of unrelated helpdesk text",
     ),
     (
+        "signature-generic",
+        "a generic signature (other products show the same message) in a pack without a [domain]",
+    ),
+    (
         "signature-overlap",
         "a signature that also matches examples of another entry",
     ),
@@ -217,6 +221,18 @@ pub fn lint(pack: &Pack, examples: &[Example], engine: &Engine, today: &str) -> 
                         hits[0].chars().take(80).collect::<String>()
                     ),
                     hint: "make the pattern more specific (more of the exact message, fewer wildcards)".into(),
+                });
+            }
+            if pack.domain.is_empty() && crate::context::is_generic(&sig.regex) {
+                out.push(Warning {
+                    check: "signature-generic",
+                    path: sig.location.path.clone(),
+                    line: sig.location.line,
+                    message: format!(
+                        "signature `{}` of `{}` is generic: other products show the same message, so it counts only with the pack's domain in the text, and this pack declares no [domain]",
+                        sig.id, e.local_id
+                    ),
+                    hint: "declare [domain] products, services and vendors in pack.toml (see docs/pack-format.md)".into(),
                 });
             }
             // examples of other entries that this signature catches

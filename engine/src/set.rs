@@ -7,7 +7,9 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
+use crate::context::DomainIndex;
 use crate::error::{PackError, PackErrorKind};
+use crate::index::rewrite::{parse_table, SynonymSource, Synonyms, SHORTHAND};
 use crate::index::{CacheUse, IndexDoc, TextIndex};
 use crate::matcher::SignatureSet;
 use crate::pack::{load_pack, Entry, LoadOptions, Pack, PackSource};
@@ -35,6 +37,16 @@ pub struct PackSet {
     pub skipped: Vec<PackError>,
     /// How the index cache was used, when one was configured.
     pub cache_use: Option<CacheUse>,
+    /// The engine's shorthand and every loaded pack's synonyms.
+    pub synonyms: Synonyms,
+    /// Product and domain names, for domain context.
+    pub domains: DomainIndex,
+    /// The words of every signature's literal text, lower-cased (for reading typos and
+    /// short forms inside error messages).
+    pub literal_words: std::collections::HashSet<String>,
+    /// For each signature of [`PackSet::signatures`]: whether it is generic (see
+    /// [`crate::context::is_generic`]).
+    pub generic: Vec<bool>,
 }
 
 /// Loads every source, several at a time on their own threads (packs are independent:
@@ -207,7 +219,46 @@ impl PackSet {
                 None,
             ),
         };
+        let mut pairs: Vec<(String, String, SynonymSource)> = Vec::new();
+        // a pack's own words first: they know their domain's meaning of a short form
+        for p in &packs {
+            for (short, long) in &p.synonyms {
+                pairs.push((
+                    short.clone(),
+                    long.clone(),
+                    SynonymSource::Pack(p.id.clone()),
+                ));
+            }
+        }
+        for (short, long) in parse_table(SHORTHAND) {
+            pairs.push((short, long, SynonymSource::Engine));
+        }
+        let synonyms = index.synonyms(&pairs);
+        let domains = DomainIndex::new(&packs);
+        let generic = signature_owner
+            .iter()
+            .map(|&(e, si)| {
+                let (p, ei) = entries[e];
+                crate::context::is_generic(&packs[p].entries[ei].signatures[si].regex)
+            })
+            .collect();
+        let literal_words = packs
+            .iter()
+            .flat_map(|p| p.entries.iter())
+            .flat_map(|e| e.signatures.iter())
+            .flat_map(|s| {
+                s.literals
+                    .split(|c: char| !c.is_ascii_alphanumeric())
+                    .filter(|w| w.len() >= 2)
+                    .map(str::to_ascii_lowercase)
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         Ok(PackSet {
+            literal_words,
+            synonyms,
+            domains,
+            generic,
             packs,
             entries,
             signature_owner,
@@ -227,12 +278,28 @@ fn index_doc(global: usize, e: &Entry) -> IndexDoc {
         .iter()
         .map(|c| format!("{} {}", c.title, c.explanation))
         .collect();
+    // identifiers people paste alone: event names, API actions, command lines, paths,
+    // from where to look, references and the causes' remedies (their prose stays out: it
+    // would dilute the entry's words)
+    let remedy: Vec<String> = e.remedy.clone();
     let mut extra: Vec<String> = e.tags.clone();
     for p in &e.where_to_look {
-        if let Some(ev) = &p.event {
-            extra.push(ev.clone());
-        }
+        extra.extend(p.event.iter().cloned());
+        extra.push(identifiers(&p.place));
+        extra.extend(p.hint.iter().map(|h| identifiers(h)));
     }
+    for r in e
+        .references
+        .iter()
+        .chain(e.causes.iter().flat_map(|c| c.references.iter()))
+    {
+        extra.push(identifiers(&r.title));
+        extra.extend(r.url.iter().map(|u| identifiers(u)));
+    }
+    for c in &e.causes {
+        extra.extend(c.remedy.iter().map(|r| identifiers(r)));
+    }
+    extra.retain(|x| !x.trim().is_empty());
     IndexDoc {
         entry: global,
         fields: [
@@ -242,15 +309,80 @@ fn index_doc(global: usize, e: &Entry) -> IndexDoc {
             e.aliases.join(" \n "),
             e.summary.clone(),
             causes.join(" \n "),
-            e.remedy.join(" \n "),
+            remedy.join(" \n "),
             extra.join(" \n "),
         ],
     }
 }
 
+/// The identifiers of a text: spans in backticks (commands), and words that are CamelCase,
+/// snake_case, `service:Action`, dotted or slashed paths (`~/.ssh/config`, `sso-admin`).
+/// Addresses, host names and numbers are examples, not identifiers: they are left out.
+pub fn identifiers(text: &str) -> String {
+    let is_host = |w: &str| {
+        w.contains('@')
+            || w.contains("://")
+            || w.chars().all(|c| c.is_ascii_digit() || c == '.')
+            || (!w.starts_with(['~', '/', '.'])
+                && w.rsplit_once('.').is_some_and(|(_, tld)| {
+                    matches!(
+                        tld,
+                        "com" | "org" | "net" | "io" | "example" | "internal" | "local"
+                    )
+                }))
+    };
+    let mut out: Vec<&str> = Vec::new();
+    let mut rest = text;
+    while let Some(a) = rest.find('`') {
+        let Some(b) = rest[a + 1..].find('`') else {
+            break;
+        };
+        out.extend(
+            rest[a + 1..a + 1 + b]
+                .split_whitespace()
+                .filter(|w| !is_host(w)),
+        );
+        rest = &rest[a + 2 + b..];
+    }
+    let separators =
+        |c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | '(' | ')' | ',' | ';');
+    for w in text.split(separators) {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric() && c != '~' && c != '/');
+        let chars: Vec<char> = w.chars().collect();
+        let camel = chars
+            .windows(2)
+            .any(|p| p[0].is_ascii_lowercase() && p[1].is_ascii_uppercase());
+        let joined = chars.windows(3).any(|p| {
+            p[0].is_alphanumeric()
+                && matches!(p[1], '_' | ':' | '/' | '.' | '-')
+                && p[2].is_alphanumeric()
+        });
+        if (camel || joined) && chars.len() >= 4 && !is_host(w) {
+            out.push(w);
+        }
+    }
+    out.join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn identifiers_are_picked_from_prose() {
+        let got = identifiers(
+            "Run `aws identitystore list-users` and look for ExternalIdPDirectoryLogin in ~/.ssh/config, or sso:ListApplicationProviders; the user name is plain.",
+        );
+        for want in [
+            "aws identitystore list-users",
+            "ExternalIdPDirectoryLogin",
+            "~/.ssh/config",
+            "sso:ListApplicationProviders",
+        ] {
+            assert!(got.contains(want), "{got}");
+        }
+        assert!(!got.contains("plain"), "{got}");
+    }
 
     /// Loading on several threads gives what loading one by one gives, in source order.
     #[test]

@@ -126,7 +126,7 @@ fn run_check(pack: &Pack, check: &Check, facts: &Facts, out_of_time: bool, id: S
             ),
         }
     } else {
-        pack.scripts.evaluate(check, facts)
+        pack.scripts.evaluate_kleene(check, facts, &pack.facts)
     };
     let trace = CheckTrace {
         id,
@@ -154,6 +154,15 @@ fn evaluate(cx: &Context<'_>, c: &Scored, facts: EntryFacts, out_of_time: bool) 
     let entry = cx.set.entry(c.entry);
     let pack = cx.set.pack_of(c.entry);
     let mut checks = Vec::new();
+    // what the pack's implications added before any check ran
+    for said in &facts.implied {
+        checks.push(CheckTrace {
+            id: "implied".into(),
+            verdict: Verdict::Confirmed,
+            facts_read: Vec::new(),
+            why: Some(said.clone()),
+        });
+    }
     let mut delta = 0.0;
     let mut symptoms = Vec::new();
     for s in &entry.symptoms {
@@ -321,7 +330,9 @@ mod tests {
             .collect();
         let mut trace = TraceLog::new(set, &[], true);
         let out = run(&cx, scored, limit, time, &mut trace);
-        (out, trace.finish("", &[]))
+        let terms = crate::diagnose::score::QueryTerms::with_lines(set, "", "");
+        let domains = crate::diagnose::score::Domains::new(set, "", &caller);
+        (out, trace.finish("", &terms, &domains, None))
     }
 
     #[test]

@@ -152,6 +152,8 @@ pub(super) struct EntryFacts {
     pub all: Facts,
     /// The part read from the text (extractors and captures), shown as evidence.
     pub from_text: BTreeMap<String, FactValue>,
+    /// Facts set by the pack's implications, as the trace says them.
+    pub implied: Vec<String>,
 }
 
 /// Facts for a candidate: its pack's extracted facts, its signatures' captures, the caller's
@@ -178,7 +180,48 @@ pub(super) fn for_entry(
     let mut all = input.clone();
     all.extend(from_text.clone());
     all.extend(caller.iter().map(|(k, v)| (k.clone(), v.clone())));
-    EntryFacts { all, from_text }
+    let implied = imply(pack, &mut all, caller);
+    EntryFacts {
+        all,
+        from_text,
+        implied,
+    }
+}
+
+/// Applies the pack's implications until nothing changes (a few rounds at most): when every
+/// `when` fact has its value, each `then` fact gets its value, unless the caller gave it.
+/// Returns what was implied, as the trace says it (`a = x ⇒ b = y`).
+pub(super) fn imply(pack: &Pack, facts: &mut Facts, caller: &Facts) -> Vec<String> {
+    let mut said = Vec::new();
+    for _ in 0..4 {
+        let mut changed = false;
+        for imp in &pack.implications {
+            if !imp.when.iter().all(|(f, v)| facts.get(f) == Some(v)) {
+                continue;
+            }
+            for (f, v) in &imp.then {
+                if caller.contains_key(f) || facts.get(f) == Some(v) {
+                    continue;
+                }
+                facts.insert(f.clone(), v.clone());
+                changed = true;
+                let when: Vec<String> = imp
+                    .when
+                    .iter()
+                    .map(|(f, v)| format!("{f} = {}", serde_json::to_string(v).unwrap_or_default()))
+                    .collect();
+                said.push(format!(
+                    "{} ⇒ {f} = {}",
+                    when.join(", "),
+                    serde_json::to_string(v).unwrap_or_default()
+                ));
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    said
 }
 
 /// Facts a pack's extractors read from the text (run once per pack and query, whatever the
@@ -374,5 +417,58 @@ mod tests {
         assert_eq!(typed(&decl(FactType::String), &no).ok(), Some(no.clone()));
         let err = typed(&decl(FactType::Int), &no).map(|_| ()).unwrap_err();
         assert_eq!(err.kind(), crate::ErrorKind::Fact);
+    }
+}
+
+#[cfg(test)]
+mod implication_tests {
+    use crate::facts::FactValue;
+    use crate::pack::{load_pack, LoadOptions, Origin, PackSource, SourceFile};
+
+    #[test]
+    fn implications_set_facts_the_caller_did_not_give() {
+        let src = PackSource {
+            origin: Origin::Builtin,
+            files: vec![SourceFile {
+                path: "pack.toml".into(),
+                rel: "pack.toml".into(),
+                text: r#"format = 1
+id = "p"
+name = "P"
+version = "1.0.0"
+[facts."cert.matches"]
+type = "bool"
+question = "?"
+[facts."source"]
+type = "enum"
+values = ["directory", "external-idp"]
+question = "?"
+[facts."other"]
+type = "bool"
+question = "?"
+[[implications]]
+when = { "cert.matches" = false }
+then = { "source" = "external-idp" }
+[[implications]]
+when = { "source" = "external-idp" }
+then = { "other" = true }
+"#
+                .into(),
+            }],
+        };
+        let pack = load_pack(&src, &LoadOptions::default()).unwrap();
+        let mut facts = crate::facts::Facts::new();
+        facts.insert("cert.matches".into(), FactValue::Bool(false));
+        let said = super::imply(&pack, &mut facts, &crate::facts::Facts::new());
+        assert_eq!(facts["source"], FactValue::Str("external-idp".into()));
+        assert_eq!(facts["other"], FactValue::Bool(true), "implications chain");
+        assert_eq!(said[0], r#"cert.matches = false ⇒ source = "external-idp""#);
+        // the caller's own value is never overridden
+        let mut facts = crate::facts::Facts::new();
+        facts.insert("cert.matches".into(), FactValue::Bool(false));
+        facts.insert("source".into(), FactValue::Str("directory".into()));
+        let caller = facts.clone();
+        super::imply(&pack, &mut facts, &caller);
+        assert_eq!(facts["source"], FactValue::Str("directory".into()));
     }
 }

@@ -9,6 +9,7 @@
 //! back into an earlier one.
 
 mod checks;
+mod correct;
 mod input;
 pub mod model;
 mod questions;
@@ -28,6 +29,15 @@ pub use model::{
     SignatureEvidence, SymptomResult, Trace,
 };
 pub use tuning::QueryLimits;
+
+/// The largest char boundary of `s` at or below `at`.
+fn char_floor(s: &str, at: usize) -> usize {
+    let mut at = at.min(s.len());
+    while !s.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
 
 /// Runs a query against a pack set.
 #[cfg(test)]
@@ -51,17 +61,35 @@ pub(crate) fn run_with(
     let input = input::read(&q.text, limits);
     notes.extend(input.notes.iter().cloned());
 
-    // 2. signatures: one pass, captures for hits only
-    let hits = set.signatures.hits(&input.text);
+    // 2. signatures: one pass, captures for hits only; then over the text with typos and
+    // short forms read as the signatures write them
+    let mut hits = set.signatures.hits(&input.text);
+    // (the part word search reads: a typo is a person's, in what a person reads)
+    let corrected = correct::correct(
+        set,
+        &input.text[..char_floor(&input.text, limits.max_search_bytes)],
+    );
+    if let Some(c) = &corrected {
+        let extra = correct::extra_hits(set, c, &input.text, &hits);
+        hits.extend(extra);
+    }
     let mut trace = trace::TraceLog::new(set, &hits, q.trace);
 
     // 3. full text over the input without its variable parts
-    let terms = score::QueryTerms::new(set, &input.search_text);
+    // the words the signatures' own spelling corrected are read that way by word search too
+    let search_fixed = correct::correct(set, &input.search_text);
+    let terms = match &search_fixed {
+        Some(c) => score::QueryTerms::with_lines(set, &c.text, &q.text)
+            .typos_weigh_less(set, &c.typo_words),
+        None => score::QueryTerms::with_lines(set, &input.search_text, &q.text),
+    };
     let text_hits = set.index.search(&terms.lookup(), tuning::TEXT_CANDIDATES);
 
-    // 4. merge, score, absolute floor
+    // 4. merge, domain context, score, absolute floor
+    let domains = score::Domains::new(set, &input.text, &caller);
     let mut admitted = Vec::new();
     for mut c in score::merge(set, &text_hits, &hits) {
+        score::apply_domain(set, &mut c, &hits, &domains);
         score::score(set, &mut c, &terms);
         match score::admit(set, q, &c) {
             Ok(()) => admitted.push(c),
@@ -117,6 +145,11 @@ pub(crate) fn run_with(
         matches,
         questions,
         notes,
-        trace: trace.finish(&input.text, &terms.terms),
+        trace: trace.finish(
+            &input.text,
+            &terms,
+            &domains,
+            corrected.as_ref().map(|c| c.notes.as_slice()),
+        ),
     })
 }

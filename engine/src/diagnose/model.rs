@@ -138,6 +138,14 @@ pub struct Trace {
     pub normalized: String,
     /// The search terms.
     pub terms: Vec<String>,
+    /// Query words read as other words: shorthand, synonyms and typos
+    /// (`creds → credentials (shorthand)`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rewrites: Vec<String>,
+    /// Products and domain names the text names, and facts that place it in a domain
+    /// (`names another product: Reddit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<String>,
     /// Every candidate considered.
     pub candidates: Vec<Candidate>,
 }
@@ -165,6 +173,9 @@ pub struct Candidate {
     pub accepted: bool,
     /// Why it was returned or not.
     pub reason: String,
+    /// What else decided its score (e.g. "generic signature without domain context").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Checks run: (cause or symptom id, verdict, facts read).
     pub checks: Vec<CheckTrace>,
     /// Resolution history from the outcome store and what it did to the score (`score`

@@ -12,10 +12,15 @@ use crate::facts::{FactType, Facts};
 use crate::pack::{Entry, Pack};
 use crate::script::{Check, Verdict};
 
-/// Facts whose answer would decide an undecided check: the missing ones first, then the
+/// Facts whose answer would decide an undecided check: those its three-valued evaluation
+/// names (see [`crate::script::kleene`]); for a symptom, which keeps no such list, the
 /// other unknown facts it may read.
 fn undecided_needs(check: &Check, missing: &[String], known: &Facts) -> Vec<String> {
-    let mut out: Vec<String> = missing.to_vec();
+    // a three-valued evaluation names exactly the facts that would decide the check
+    if !missing.is_empty() {
+        return missing.to_vec();
+    }
+    let mut out: Vec<String> = Vec::new();
     for f in check.may_read() {
         if !known.contains_key(f) && !out.contains(f) && !f.starts_with("input.") {
             out.push(f.clone());

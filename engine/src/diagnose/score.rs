@@ -25,19 +25,78 @@ pub(super) struct QueryTerms {
     pub idf: Vec<f32>,
     /// Consecutive term triples, for phrase hits.
     pub trigrams: Vec<u64>,
+    /// Whether each term (in the order of `terms`) was reached only through a typo.
+    pub typo: Vec<bool>,
+    /// Query words read as other words.
+    pub rewrites: Vec<crate::index::rewrite::Rewrite>,
 }
 
 impl QueryTerms {
     /// Analyses the search text.
-    pub fn new(set: &PackSet, search_text: &str) -> QueryTerms {
-        let sequence = set.index.sequence(search_text);
-        let terms = crate::index::distinct_terms(&sequence);
-        let idf = terms.iter().map(|t| set.index.idf(t)).collect();
+    /// Analyses the search text; words the index does not know are read as shorthand,
+    /// synonyms or typos of index words (see [`crate::index::rewrite`]), at a lower weight.
+    /// `raw` is the text's lines as written: words found only on quiet log lines weigh less.
+    pub fn with_lines(set: &PackSet, search_text: &str, raw: &str) -> QueryTerms {
+        let rw = set.index.rewrite(search_text, &set.synonyms);
+        let terms = crate::index::distinct_terms(&rw.sequence);
+        let mut quiet = quiet_only_terms(set, raw);
+        // a word read as another keeps the weight of where it was written
+        for r in &rw.rewrites {
+            if set
+                .index
+                .sequence(&r.from)
+                .iter()
+                .all(|t| quiet.contains(t))
+            {
+                for t in set.index.sequence(&r.to) {
+                    quiet.insert(t);
+                }
+                quiet.insert(r.to.clone());
+            }
+        }
+        let idf = terms
+            .iter()
+            .map(|t| {
+                let q = if quiet.contains(t) {
+                    QUIET_LINE_WEIGHT
+                } else {
+                    1.0
+                };
+                set.index.idf(t) * rw.weight(t) * q
+            })
+            .collect();
+        let typo = terms
+            .iter()
+            .map(|t| {
+                rw.rewrites.iter().any(|r| {
+                    matches!(r.kind, crate::index::rewrite::RewriteKind::Typo(_))
+                        && &r.to == t
+                        && rw.weight(t) < 1.0
+                })
+            })
+            .collect();
         QueryTerms {
             terms,
             idf,
-            trigrams: crate::index::trigrams(&sequence),
+            trigrams: crate::index::trigrams(&rw.sequence),
+            typo,
+            rewrites: rw.rewrites,
         }
+    }
+
+    /// Gives the terms of `words` (put in by typo corrections) the weight of a typo.
+    pub fn typos_weigh_less(mut self, set: &PackSet, words: &[String]) -> QueryTerms {
+        for w in words {
+            for t in set.index.sequence(w) {
+                if let Some(i) = self.terms.iter().position(|x| *x == t) {
+                    if !self.typo[i] {
+                        self.idf[i] *= crate::index::rewrite::TYPO_WEIGHT;
+                        self.typo[i] = true;
+                    }
+                }
+            }
+        }
+        self
     }
 
     /// The words that look candidates up: all of them, or the most specific
@@ -61,6 +120,81 @@ impl QueryTerms {
     }
 }
 
+/// Weight of a word found only on quiet log lines (INFO, DEBUG, TRACE, …) of a text that
+/// also has other lines: in a pasted log they are the context, not the problem.
+const QUIET_LINE_WEIGHT: f32 = 0.05;
+
+/// Whether a line is a log line at a quiet level: a level word in capitals near its start.
+fn is_quiet_line(line: &str) -> bool {
+    let head: String = line.chars().take(48).collect();
+    head.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
+        matches!(
+            w,
+            "INFO" | "DEBUG" | "TRACE" | "NOTICE" | "VERBOSE" | "FINE"
+        )
+    })
+}
+
+/// The terms that occur only on quiet log lines, when the text also has other lines.
+fn quiet_only_terms(set: &PackSet, text: &str) -> std::collections::HashSet<String> {
+    let (quiet, loud): (Vec<&str>, Vec<&str>) = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .partition(|l| is_quiet_line(l));
+    if quiet.is_empty() || loud.is_empty() {
+        return std::collections::HashSet::new();
+    }
+    let loud_terms: std::collections::HashSet<String> = loud
+        .iter()
+        .flat_map(|l| set.index.sequence(log_message(l)))
+        .collect();
+    quiet
+        .iter()
+        .copied()
+        .chain(loud.iter().map(|l| &l[..l.len() - log_message(l).len()]))
+        .flat_map(|l| set.index.sequence(l))
+        .filter(|t| !loud_terms.contains(t))
+        .collect()
+}
+
+/// A log line without its prefix: time stamp, level word in capitals, `[component]`.
+fn log_message(line: &str) -> &str {
+    let mut rest = line.trim_start();
+    let mut seen = false;
+    for _ in 0..4 {
+        let word_end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        let word = &rest[..word_end];
+        let stamp = word.chars().filter(char::is_ascii_digit).count() >= 4
+            && word.contains([':', '-'])
+            && !word
+                .chars()
+                .any(|c| c.is_ascii_lowercase() && c != 'z' && c != 't');
+        let level = matches!(
+            word,
+            "INFO"
+                | "DEBUG"
+                | "TRACE"
+                | "NOTICE"
+                | "VERBOSE"
+                | "FINE"
+                | "WARN"
+                | "WARNING"
+                | "ERROR"
+                | "FATAL"
+                | "CRIT"
+                | "CRITICAL"
+        );
+        let component = seen && word.starts_with('[') && word.ends_with(']');
+        if stamp || level || component {
+            seen = true;
+            rest = rest[word_end..].trim_start();
+        } else {
+            break;
+        }
+    }
+    rest
+}
+
 /// One candidate entry and its evidence.
 #[derive(Debug, Clone)]
 pub(super) struct Scored {
@@ -80,6 +214,12 @@ pub(super) struct Scored {
     pub phrases: usize,
     /// The score so far (checks add their symptoms' part).
     pub score: f32,
+    /// Query terms found in the entry as written (not through a typo).
+    pub exact_terms: usize,
+    /// Signature hits set aside: generic, and no domain context for the entry's pack.
+    pub generic_hits: Vec<usize>,
+    /// The other product the text names, when it names nothing of the pack's domain.
+    pub other_product: Option<String>,
 }
 
 impl Scored {
@@ -93,6 +233,9 @@ impl Scored {
             coverage: 0.0,
             phrases: 0,
             score: 0.0,
+            exact_terms: 0,
+            generic_hits: Vec::new(),
+            other_product: None,
         }
     }
 
@@ -128,11 +271,12 @@ pub(super) fn score(set: &PackSet, c: &mut Scored, q: &QueryTerms) {
         .map(|f| f.1)
         .fold(0.0_f32, f32::max);
     let mut covered = 0.0;
-    for (t, &idf) in q.terms.iter().zip(&q.idf) {
+    for ((t, &idf), &typo) in q.terms.iter().zip(&q.idf).zip(&q.typo) {
         if let Some(boost) = set.index.term_boost(c.entry, t) {
             c.mass += idf * boost / max_boost;
             covered += idf;
             c.terms.push(t.clone());
+            c.exact_terms += usize::from(!typo);
         }
     }
     c.coverage = covered / q.mass();
@@ -157,6 +301,97 @@ pub(super) enum Refusal {
     PackFilteredOut,
     /// No signature hit and the words are below [`RANKING`]'s `min_words`.
     WeakWords,
+    /// No signature hit and every word it shares with the query is a corrected typo.
+    TyposAlone,
+    /// The text names another product and nothing of the pack's domain.
+    OtherProduct,
+}
+
+/// Domain context of one query: what the text names, and which packs a known fact places
+/// the user in.
+pub(super) struct Domains {
+    /// What the text names.
+    pub text: crate::context::TextContext,
+    /// For each pack: whether a fact of its `domain.facts` is known.
+    pub by_fact: Vec<bool>,
+}
+
+impl Domains {
+    /// Reads the domain context of `text` given the caller's facts.
+    pub fn new(set: &PackSet, text: &str, caller: &super::input::CallerFacts) -> Domains {
+        Domains {
+            text: set.domains.context(text, |w| {
+                // a typo of a known word is not a product name
+                set.index.is_known_word(w)
+                    || set
+                        .index
+                        .sequence(w)
+                        .iter()
+                        .any(|t| set.index.correct(t, w).is_some())
+            }),
+            by_fact: set
+                .packs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    // a fact of the pack's own (declared by it and no other pack), or one
+                    // its `domain.facts` names, places the user in its domain
+                    let mine = caller.for_pack(i);
+                    p.domain.facts.iter().any(|f| mine.contains_key(f))
+                        || mine.keys().any(|f| {
+                            set.packs
+                                .iter()
+                                .enumerate()
+                                .all(|(j, q)| j == i || !q.facts.contains_key(f))
+                        })
+                })
+                .collect(),
+        }
+    }
+
+    /// Whether the text or a fact places the user in pack `p`'s domain.
+    pub fn places(&self, p: usize) -> bool {
+        self.by_fact.get(p).copied().unwrap_or(false)
+            || self.text.domain.get(p).is_some_and(Option::is_some)
+    }
+
+    /// The trace's lines about the context.
+    pub fn describe(&self, set: &PackSet) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, owner) in &self.text.products {
+            match owner {
+                Some(p) => out.push(format!("names {name} (domain of {})", set.packs[*p].id)),
+                None => out.push(format!("names another product: {name}")),
+            }
+        }
+        for (p, known) in self.by_fact.iter().enumerate() {
+            if *known {
+                out.push(format!(
+                    "a known fact places the user in the domain of {}",
+                    set.packs[p].id
+                ));
+            }
+        }
+        out
+    }
+}
+
+/// Applies domain context to a merged candidate: a generic signature hit without domain
+/// context is set aside (the entry is then scored on its words), and a text naming another
+/// product and nothing of the pack's domain is noted (refused by [`admit`]).
+pub(super) fn apply_domain(set: &PackSet, c: &mut Scored, hits: &[SignatureHit], d: &Domains) {
+    let pack = set.entries[c.entry].0;
+    // a pack that declares no domain has nothing to corroborate with (lint says so)
+    if d.places(pack) || set.packs[pack].domain.is_empty() {
+        return;
+    }
+    c.other_product = d.text.other_product(pack, c.entry).map(str::to_owned);
+    let (generic, kept): (Vec<usize>, Vec<usize>) = c
+        .sig_hits
+        .iter()
+        .partition(|&&h| set.generic.get(hits[h].signature).copied().unwrap_or(false));
+    c.sig_hits = kept;
+    c.generic_hits = generic;
 }
 
 /// Whether a scored candidate goes on to its checks: its entry may be shown to this query,
@@ -172,8 +407,15 @@ pub(super) fn admit(set: &PackSet, q: &Query, c: &Scored) -> Result<(), Refusal>
     if !(q.packs.is_empty() || q.packs.iter().any(|p| p == &pack.id)) {
         return Err(Refusal::PackFilteredOut);
     }
+    if c.other_product.is_some() {
+        return Err(Refusal::OtherProduct);
+    }
     if c.words_only() && c.score < RANKING.min_words {
         return Err(Refusal::WeakWords);
+    }
+    // a typo alone never lifts a text over the floor
+    if c.words_only() && c.exact_terms == 0 {
+        return Err(Refusal::TyposAlone);
     }
     Ok(())
 }
@@ -238,7 +480,7 @@ mod tests {
     use super::*;
 
     fn scored_for(set: &PackSet, text: &str) -> Vec<Scored> {
-        let q = QueryTerms::new(set, text);
+        let q = QueryTerms::with_lines(set, text, text);
         let text_hits = set.index.search(&q.lookup(), 30);
         let hits = set.signatures.hits(text);
         let mut all = merge(set, &text_hits, &hits);
@@ -307,7 +549,8 @@ mod tests {
         let filler = "hi team could you please reset my password forgot it after holidays \
                       now login page says invalid credentials account locked changed phone \
                       old still saved mail app think yesterday folder list";
-        let q = QueryTerms::new(&set, &format!("{filler} declined coupon rounding"));
+        let text = format!("{filler} declined coupon rounding");
+        let q = QueryTerms::with_lines(&set, &text, &text);
         assert!(q.terms.len() > LOOKUP_TERMS, "{:?}", q.terms);
         let lookup = q.lookup();
         assert_eq!(lookup.len(), LOOKUP_TERMS);
@@ -341,5 +584,29 @@ mod tests {
         for (s, r, b, n) in [(1e9, 0, 1e9, 0.0), (5.0, 3, 0.0, 0.0)] {
             assert!((0.0..=1.0).contains(&confidence(s, r, b, n)));
         }
+    }
+}
+
+#[cfg(test)]
+mod quiet_tests {
+    use super::*;
+
+    #[test]
+    fn quiet_log_lines_and_prefixes_weigh_little() {
+        assert_eq!(
+            log_message("2024-05-14T09:21:07.512Z ERROR [app] pvc stuck in pending"),
+            "pvc stuck in pending"
+        );
+        assert_eq!(log_message("pvc stuck [x]"), "pvc stuck [x]");
+        assert!(is_quiet_line(
+            "2024-05-14T09:21:06.001Z INFO  [scheduler] worker pool started"
+        ));
+        assert!(!is_quiet_line("debug1: Offering public key"));
+        let set = super::super::testkit::pack_set(super::super::testkit::ENTRIES);
+        let text = "2024-05-14T09:21:06.001Z INFO  [scheduler] worker pool started\n2024-05-14T09:21:07.512Z ERROR [app] your card was declined";
+        let quiet = quiet_only_terms(&set, text);
+        assert!(quiet.contains("worker"), "{quiet:?}");
+        assert!(quiet.contains("app"), "{quiet:?}");
+        assert!(!quiet.contains("card"), "{quiet:?}");
     }
 }

@@ -76,13 +76,26 @@ impl<'a> TraceLog<'a> {
     }
 
     /// The trace, when asked for.
-    pub fn finish(self, normalized: &str, terms: &[String]) -> Option<Trace> {
+    pub fn finish(
+        self,
+        normalized: &str,
+        terms: &super::score::QueryTerms,
+        domains: &super::score::Domains,
+        corrections: Option<&[String]>,
+    ) -> Option<Trace> {
         self.on.then(|| {
             let mut candidates = self.accepted;
             candidates.extend(self.rejected);
             Trace {
                 normalized: normalized.to_owned(),
-                terms: terms.to_vec(),
+                terms: terms.terms.clone(),
+                rewrites: terms
+                    .rewrites
+                    .iter()
+                    .map(ToString::to_string)
+                    .chain(corrections.into_iter().flatten().cloned())
+                    .collect(),
+                context: domains.describe(self.set),
                 candidates,
             }
         })
@@ -127,6 +140,18 @@ impl<'a> TraceLog<'a> {
             terms: c.terms.clone(),
             accepted,
             reason,
+            notes: c
+                .generic_hits
+                .iter()
+                .map(|&h| {
+                    let (_, signature) = set.signature_owner[self.hits[h].signature];
+                    format!(
+                        "generic signature without domain context: `{}` matched, but the text names nothing of {}'s domain (it counts as words only)",
+                        entry.signatures[signature].id,
+                        set.pack_of(c.entry).id
+                    )
+                })
+                .collect(),
             checks: Vec::new(),
             prior: None,
         }
@@ -139,6 +164,14 @@ fn refusal(r: Refusal, c: &Scored) -> String {
         Refusal::Retired => "entry is retired".to_owned(),
         Refusal::Draft => "entry is a draft (drafts not asked for)".to_owned(),
         Refusal::PackFilteredOut => "pack filtered out by the query".to_owned(),
+        Refusal::TyposAlone => format!(
+            "no signature matched and every shared word is a corrected typo ({})",
+            c.terms.join(", ")
+        ),
+        Refusal::OtherProduct => format!(
+            "the text names another product ({}) and nothing of the pack's domain",
+            c.other_product.as_deref().unwrap_or("?")
+        ),
         Refusal::WeakWords => format!(
             "no signature matched and the words are too weak: {:.2} (needs {:.2}; weight {:.2} x coverage {:.0}%, {} phrase(s))",
             c.score,

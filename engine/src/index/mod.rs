@@ -28,6 +28,7 @@ use tantivy::{DocSet, Index, IndexReader, ReloadPolicy, TantivyDocument, Term, T
 use crate::matcher::is_variable_token;
 
 pub mod cache;
+pub mod rewrite;
 
 const TOKENIZER: &str = "fixbook";
 
@@ -142,6 +143,15 @@ pub fn expand_compounds(text: &str) -> String {
             cur.push(c);
         }
         parts.push(cur);
+        // a lone capital belongs to the part before it: `IdPDirectory` is `IdP Directory`
+        let mut merged: Vec<String> = Vec::with_capacity(parts.len());
+        for p in parts {
+            match merged.last_mut() {
+                Some(prev) if p.len() == 1 => prev.push_str(&p),
+                _ => merged.push(p),
+            }
+        }
+        let parts = merged;
         // only real compounds: `NameID` is `Name ID`, but `PuTTY` is not `Pu TTY`
         if parts.len() > 1 && parts[0].len() >= 3 && parts.iter().all(|p| p.len() >= 2) {
             out.push(' ');
@@ -149,7 +159,32 @@ pub fn expand_compounds(text: &str) -> String {
             out.push(' ');
         }
     }
+    // snake_case identifiers are also kept whole: `invalid_schema` is
+    // `invalid schema invalidschema`
+    for w in snake_wholes(text) {
+        out.push(' ');
+        out.push_str(&w);
+        out.push(' ');
+    }
     out
+}
+
+/// The snake_case identifiers of `text`, each written as one word (`invalid_schema` →
+/// `invalidschema`).
+pub fn snake_wholes(text: &str) -> Vec<String> {
+    let mut run_start = None;
+    let mut wholes: Vec<String> = Vec::new();
+    for (i, c) in text.char_indices().chain([(text.len(), ' ')]) {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            run_start.get_or_insert(i);
+        } else if let Some(s) = run_start.take() {
+            let run = text[s..i].trim_matches('_');
+            if run.contains('_') && run.split('_').filter(|p| !p.is_empty()).count() > 1 {
+                wholes.push(run.replace('_', ""));
+            }
+        }
+    }
+    wholes
 }
 
 /// Most distinct terms a query is looked up with.

@@ -13,8 +13,8 @@ use toml::Spanned;
 
 use super::raw::{RawEntry, RawFile, RawReference, RawStatus};
 use super::{
-    Cause, Entry, Extractor, Location, Pack, PackSource, Place, Reference, Signature, SourceFile,
-    Status, Symptom, FORMAT_VERSION,
+    Cause, Domain, Entry, Extractor, Implication, Location, Pack, PackSource, Place, Reference,
+    Signature, SourceFile, Status, Symptom, FORMAT_VERSION,
 };
 use crate::error::{PackError, PackErrorKind};
 use crate::facts::{FactDecl, FactType, FactValue};
@@ -541,6 +541,8 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
                 raw.min_engine_version.as_ref().map(Spanned::span),
             ),
             ("limits", raw.limits.as_ref().map(Spanned::span)),
+            ("synonyms", raw.synonyms.as_ref().map(Spanned::span)),
+            ("domain", raw.domain.as_ref().map(Spanned::span)),
         ] {
             if let Some(span) = span {
                 loader.errors.push(ctx.error(
@@ -751,11 +753,107 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         }
     }
 
+    // 7. implications: every fact declared, every value of its type
+    let mut implications = Vec::new();
+    for (ctx, raw) in &parsed {
+        for imp in &raw.implications {
+            let mut sides: [Vec<(String, FactValue)>; 2] = [Vec::new(), Vec::new()];
+            let mut ok = true;
+            for (side, map) in [&imp.get_ref().when, &imp.get_ref().then]
+                .into_iter()
+                .enumerate()
+            {
+                for (name, v) in map {
+                    let typed = match (facts.get(name), FactValue::from_toml(v)) {
+                        (None, _) => Err(format!(
+                            "implication names fact `{name}`, which the pack does not declare"
+                        )),
+                        (Some(_), None) => Err(format!(
+                            "fact `{name}`: use a bool, number, string or list of strings"
+                        )),
+                        (Some(d), Some(fv)) => d.check(fv).map_err(|e| e.to_string()),
+                    };
+                    match typed {
+                        Ok(fv) => sides[side].push((name.clone(), fv)),
+                        Err(message) => {
+                            ok = false;
+                            loader.errors.push(ctx.error(
+                                PackErrorKind::InvalidValue,
+                                imp.span(),
+                                message,
+                                "write [[implications]] when = { \"fact\" = value } then = { \"other.fact\" = value } with declared facts and values of their types",
+                                None,
+                            ));
+                        }
+                    }
+                }
+            }
+            if ok && !sides[0].is_empty() && !sides[1].is_empty() {
+                let [when, then] = sides;
+                implications.push(Implication { when, then });
+            }
+        }
+    }
+
+    // 8. domain and synonyms
+    let domain = manifest
+        .domain
+        .as_ref()
+        .map(|d| {
+            let raw = d.get_ref();
+            for f in &raw.facts {
+                if !facts.contains_key(f) {
+                    loader.errors.push(mctx.error(
+                        PackErrorKind::UndeclaredFact,
+                        d.span(),
+                        format!("[domain] names fact `{f}`, which the pack does not declare"),
+                        "declare it under [facts.\"...\"], or remove it from domain.facts",
+                        None,
+                    ));
+                }
+            }
+            let clean = |v: &[String]| -> Vec<String> {
+                v.iter()
+                    .map(|s| s.trim().to_owned())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            };
+            Domain {
+                products: clean(&raw.products),
+                services: clean(&raw.services),
+                vendors: clean(&raw.vendors),
+                facts: raw.facts.clone(),
+            }
+        })
+        .unwrap_or_default();
+    let mut synonyms = Vec::new();
+    if let Some(syn) = &manifest.synonyms {
+        for (short, long) in syn.get_ref() {
+            if short.trim().is_empty()
+                || long.trim().is_empty()
+                || short.contains(char::is_whitespace)
+            {
+                loader.errors.push(mctx.error(
+                    PackErrorKind::InvalidValue,
+                    syn.span(),
+                    format!("synonym `{short}` = `{long}`: the short form must be one word and both must be non-empty"),
+                    "write `short = \"what it stands for\"`, e.g. `idc = \"IAM Identity Center\"`",
+                    None,
+                ));
+                continue;
+            }
+            synonyms.push((short.trim().to_owned(), long.trim().to_owned()));
+        }
+    }
+
     if !loader.errors.is_empty() {
         return Err(loader.errors);
     }
     Ok(Pack {
         id: pack_id,
+        domain,
+        synonyms,
+        implications,
         name: manifest
             .name
             .as_ref()
@@ -961,7 +1059,23 @@ fn load_entry(
             Some(src) => loader.compile_script(se, ctx, src, facts, &full),
             None => None,
         };
+        let likelihood = c.likelihood.as_ref().and_then(|l| {
+            let v = *l.get_ref();
+            if v > 0.0 && v <= 1.0 {
+                Some(v as f32)
+            } else {
+                loader.errors.push(ctx.error(
+                    PackErrorKind::InvalidValue,
+                    l.span(),
+                    format!("likelihood {v} is outside (0, 1]"),
+                    "give a number above 0 and at most 1, e.g. likelihood = 0.6",
+                    Some(&full),
+                ));
+                None
+            }
+        });
         causes.push(Cause {
+            likelihood,
             id: c.id.get_ref().clone(),
             title: c.title.clone(),
             explanation: c.explanation.clone(),

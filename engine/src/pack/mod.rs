@@ -40,10 +40,16 @@ pub struct Pack {
     pub origin: Origin,
     /// Path of its `pack.toml`, as shown in messages.
     pub manifest_path: String,
+    /// What the pack is about (products, services, vendors).
+    pub domain: Domain,
+    /// The pack's own short forms: (short, long).
+    pub synonyms: Vec<(String, String)>,
     /// Declared facts by name.
     pub facts: BTreeMap<String, FactDecl>,
     /// Where each fact is declared.
     pub fact_locations: BTreeMap<String, Location>,
+    /// Facts that imply facts, applied before checks.
+    pub implications: Vec<Implication>,
     /// Text extractors.
     pub extractors: Vec<Extractor>,
     /// Entries, in file order.
@@ -56,6 +62,35 @@ impl Pack {
     /// The pack's script limits.
     pub fn limits(&self) -> Limits {
         self.scripts.limits()
+    }
+}
+
+/// What a pack is about: a generic message is the pack's only when the text (or a fact)
+/// places the user in this domain.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Domain {
+    /// Product names (`IAM Identity Center`, `access portal`).
+    pub products: Vec<String>,
+    /// Services, tools and components (`sso-admin`, `kubectl`).
+    pub services: Vec<String>,
+    /// Vendors and partner products (`AWS`, `Okta`).
+    pub vendors: Vec<String>,
+    /// Facts whose being known places the user in the domain.
+    pub facts: Vec<String>,
+}
+
+impl Domain {
+    /// True when nothing is declared.
+    pub fn is_empty(&self) -> bool {
+        self.products.is_empty() && self.services.is_empty() && self.vendors.is_empty()
+    }
+
+    /// Every name of the domain: products, services, vendors.
+    pub fn names(&self) -> impl Iterator<Item = &String> {
+        self.products
+            .iter()
+            .chain(&self.services)
+            .chain(&self.vendors)
     }
 }
 
@@ -167,6 +202,8 @@ pub struct Cause {
     pub references: Vec<Reference>,
     /// The check deciding whether it applies; `None` means always unknown.
     pub check: Option<Check>,
+    /// Declared prior likelihood (0 < l ≤ 1), if any.
+    pub likelihood: Option<f32>,
     /// Where the cause is written.
     pub location: Location,
 }
@@ -192,6 +229,16 @@ pub struct Place {
     /// What to look for.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+}
+
+/// One fact's value implying others': when every `when` fact has its value, the `then`
+/// facts are set (a fact the caller gave is never overridden).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Implication {
+    /// Facts and the values they must have.
+    pub when: Vec<(String, FactValue)>,
+    /// Facts and the values they get.
+    pub then: Vec<(String, FactValue)>,
 }
 
 /// A text extractor: sets a fact when its pattern matches the input.

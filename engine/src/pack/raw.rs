@@ -38,10 +38,25 @@ pub(crate) struct RawFile {
     /// Script limits for this pack (capped by the application's ceiling).
     #[schemars(with = "Option<RawLimits>")]
     pub limits: Option<Spanned<RawLimits>>,
+    /// Short forms and synonyms of the pack's domain: short form → what it stands for
+    /// (`idc = "IAM Identity Center"`). Read in every query, like the engine's shorthand table.
+    #[serde(default)]
+    #[schemars(with = "BTreeMap<String, String>")]
+    pub synonyms: Option<Spanned<BTreeMap<String, String>>>,
+    /// What the pack is about: its products, services and vendors. A generic signature
+    /// needs one of them in the text (or a fact placing the user in the domain), and a text
+    /// that names another product and none of these is not answered by the pack.
+    #[schemars(with = "Option<RawDomain>")]
+    pub domain: Option<Spanned<RawDomain>>,
     /// Fact declarations, by dotted name.
     #[serde(default)]
     #[schemars(with = "BTreeMap<String, RawFact>")]
     pub facts: BTreeMap<String, Spanned<RawFact>>,
+    /// Facts that imply other facts: when every `when` fact has its value, the `then` facts
+    /// are set (unless the caller gave them), before any check runs.
+    #[serde(default)]
+    #[schemars(with = "Vec<RawImplication>")]
+    pub implications: Vec<Spanned<RawImplication>>,
     /// Regexes that set facts from the input text.
     #[serde(default)]
     #[schemars(with = "Vec<RawExtractor>")]
@@ -50,6 +65,34 @@ pub(crate) struct RawFile {
     #[serde(default)]
     #[schemars(with = "Vec<RawEntry>")]
     pub entries: Vec<Spanned<RawEntry>>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawImplication {
+    /// Fact → value; all must hold.
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub when: BTreeMap<String, toml::Value>,
+    /// Fact → value implied.
+    #[schemars(with = "BTreeMap<String, serde_json::Value>")]
+    pub then: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawDomain {
+    /// Product names, as people write them (`IAM Identity Center`, `access portal`).
+    #[serde(default)]
+    pub products: Vec<String>,
+    /// Services, tools and components of the products (`sso-admin`, `kubectl`).
+    #[serde(default)]
+    pub services: Vec<String>,
+    /// Vendors and the products the pack's products work with (`AWS`, `Okta`).
+    #[serde(default)]
+    pub vendors: Vec<String>,
+    /// Facts whose being known places the user in the domain (e.g. `identity.source`).
+    #[serde(default)]
+    pub facts: Vec<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -203,6 +246,10 @@ pub(crate) struct RawCause {
     /// Rhai expression returning true when this applies; read facts with fact("name"), has("name"), fact_or("name", default).
     #[schemars(with = "Option<String>")]
     pub check: Option<Spanned<String>>,
+    /// How likely this cause is among its entry's causes before anything is known
+    /// (0 < likelihood ≤ 1; default: by pack order, the first most likely).
+    #[schemars(with = "Option<f64>")]
+    pub likelihood: Option<Spanned<f64>>,
     /// Why this cause produces the problem.
     #[serde(default)]
     pub explanation: String,

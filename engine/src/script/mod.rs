@@ -17,6 +17,7 @@
 //! they allocate, or refused) and `references` (which facts a check reads, found at load).
 
 mod builtins;
+pub mod kleene;
 mod limits;
 mod references;
 mod sandbox;
@@ -201,9 +202,30 @@ impl ScriptEngine {
     }
 
     /// Evaluates a check against `facts`. Never panics, never fails: problems are verdicts.
+    /// A missing fact stops the script where it is read (see [`ScriptEngine::evaluate_kleene`]
+    /// for what the rest of the expression decides).
     pub fn evaluate(&self, check: &Check, facts: &Facts) -> Evaluation {
+        self.evaluate_assuming(check, facts, &Facts::new())
+    }
+
+    /// Evaluates a check with three-valued logic over its missing facts (see [`kleene`]):
+    /// decided whatever the missing facts of finite type turn out to be, or `unknown` with
+    /// exactly the facts that would decide it. `decls` are the pack's fact declarations.
+    pub fn evaluate_kleene(
+        &self,
+        check: &Check,
+        facts: &Facts,
+        decls: &std::collections::BTreeMap<String, crate::facts::FactDecl>,
+    ) -> Evaluation {
+        kleene::evaluate(decls, |assumed| {
+            self.evaluate_assuming(check, facts, assumed)
+        })
+    }
+
+    /// Evaluates a check with values assumed for missing facts (seen by `fact()` only).
+    fn evaluate_assuming(&self, check: &Check, facts: &Facts, assumed: &Facts) -> Evaluation {
         let budget = Duration::from_millis(self.limits.max_duration_ms);
-        let (result, reads) = sandbox::with_facts(facts, budget, || {
+        let (result, reads) = sandbox::with_facts_assuming(facts, assumed, budget, || {
             self.engine
                 .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &check.ast)
         });

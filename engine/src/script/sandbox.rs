@@ -19,6 +19,8 @@ use crate::facts::{FactValue, Facts};
 
 struct EvalState {
     facts: Facts,
+    /// Values assumed for missing facts (three-valued checks): seen by `fact()` only.
+    assumed: Facts,
     read: Vec<String>,
     missing: BTreeSet<String>,
     budget: Budget,
@@ -53,6 +55,11 @@ fn read_fact(name: &str, record_missing: bool) -> Option<Dynamic> {
         }
         match state.facts.get(name) {
             Some(v) => Some(to_dynamic(v)),
+            // an assumed value answers `fact()`; `has()` and `fact_or()` still see a
+            // missing fact
+            None if record_missing && state.assumed.contains_key(name) => {
+                state.assumed.get(name).map(to_dynamic)
+            }
             None => {
                 if record_missing {
                     state.missing.insert(name.to_owned());
@@ -72,14 +79,17 @@ pub(super) struct Reads {
 }
 
 /// Runs `eval` with `facts` readable by the fact functions, within `budget` of this thread's
-/// CPU time.
-pub(super) fn with_facts<T>(
+/// CPU time, and with values assumed for missing facts: `fact()` returns them, `has()`
+/// and `fact_or()` do not see them.
+pub(super) fn with_facts_assuming<T>(
     facts: &Facts,
+    assumed: &Facts,
     budget: Duration,
     eval: impl FnOnce() -> T,
 ) -> (T, Reads) {
     STATE.with(|s| {
         *s.borrow_mut() = Some(EvalState {
+            assumed: assumed.clone(),
             facts: facts.clone(),
             read: Vec::new(),
             missing: BTreeSet::new(),

@@ -1,0 +1,397 @@
+//! Query words the index does not know, read the way a person meant them: shorthand and
+//! synonyms (`creds` → credentials) and typos (`pasword` → password).
+//!
+//! Both only ever land on words of the index's own vocabulary, and only for words the index
+//! does not hold as written: a word an entry uses is never rewritten.
+//!
+//! * **Shorthand** comes from the engine-wide table `engine/data/shorthand.txt` and from
+//!   the `synonyms` of the loaded packs; a short form becomes the terms of its long form.
+//! * **Typos**: a word of five letters or more that neither the index nor the background
+//!   corpus knows is looked up in the term dictionary with a Levenshtein automaton
+//!   (tantivy's [`FuzzyTermQuery`], transpositions costing one): edit distance 1, or 2 for
+//!   words of nine letters or more. The closest term wins, then the one more entries hold.
+//!   A corrected word weighs [`TYPO_WEIGHT`] of an exact one, so a typo never outweighs the
+//!   word written correctly.
+
+use std::collections::HashMap;
+
+use tantivy::query::FuzzyTermQuery;
+use tantivy::Term;
+
+use super::TextIndex;
+use crate::matcher::is_variable_token;
+
+/// The engine-wide shorthand table: `short = long` per line, `#` comments.
+pub const SHORTHAND: &str = include_str!("../../data/shorthand.txt");
+
+/// Weight of a term reached through a typo correction, relative to an exact hit.
+pub const TYPO_WEIGHT: f32 = 0.8;
+/// Weight of a term reached through shorthand or a synonym.
+pub const SYNONYM_WEIGHT: f32 = 0.9;
+/// Weight of a snake_case identifier kept whole (its parts are counted on their own).
+pub const WHOLE_IDENTIFIER_WEIGHT: f32 = 0.25;
+/// Shortest word (in letters) looked up for typos.
+pub const TYPO_MIN_LETTERS: usize = 5;
+/// Shortest word (in letters) allowed two edits.
+pub const TYPO_LONG_LETTERS: usize = 9;
+
+/// Where a short form comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SynonymSource {
+    /// The engine-wide table.
+    Engine,
+    /// A pack's `synonyms` (its id).
+    Pack(String),
+}
+
+/// One short form and what it stands for.
+#[derive(Debug, Clone)]
+pub struct Synonym {
+    /// The short form as written in the table.
+    pub short: String,
+    /// The long form as written in the table.
+    pub long: String,
+    /// The analysed terms of the long form.
+    terms: Vec<String>,
+    /// Where it is declared.
+    pub source: SynonymSource,
+}
+
+/// Short forms by their analysed term.
+#[derive(Debug, Clone, Default)]
+pub struct Synonyms {
+    by_term: HashMap<String, Synonym>,
+    /// Lower-cased short form as written → long form.
+    by_word: HashMap<String, String>,
+}
+
+impl Synonyms {
+    /// The long form of a short form as written (lower-cased), if it is in the table.
+    pub fn long_form(&self, word: &str) -> Option<&str> {
+        self.by_word.get(word).map(String::as_str)
+    }
+}
+
+/// Parses `short = long` lines (`#` starts a comment). Malformed lines are skipped: the
+/// engine's table is tested, and packs declare theirs in TOML.
+pub fn parse_table(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(|l| l.split('#').next().unwrap_or_default())
+        .filter_map(|l| l.split_once('='))
+        .map(|(s, l)| (s.trim().to_owned(), l.trim().to_owned()))
+        .filter(|(s, l)| !s.is_empty() && !l.is_empty())
+        .collect()
+}
+
+/// How a query word was read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RewriteKind {
+    /// Shorthand or a synonym.
+    Synonym(SynonymSource),
+    /// A typo, corrected at this edit distance.
+    Typo(u8),
+}
+
+/// One query word read as another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rewrite {
+    /// The query word as written.
+    pub from: String,
+    /// What it was read as (the long form, or the index term).
+    pub to: String,
+    /// Why.
+    pub kind: RewriteKind,
+}
+
+impl std::fmt::Display for Rewrite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.kind {
+            RewriteKind::Synonym(SynonymSource::Engine) => {
+                write!(f, "{} → {} (shorthand)", self.from, self.to)
+            }
+            RewriteKind::Synonym(SynonymSource::Pack(p)) => {
+                write!(f, "{} → {} (synonym of pack {p})", self.from, self.to)
+            }
+            RewriteKind::Typo(d) => write!(
+                f,
+                "{} → {} (typo, edit distance {d}, weight {TYPO_WEIGHT})",
+                self.from, self.to
+            ),
+        }
+    }
+}
+
+/// A query's terms after rewriting.
+#[derive(Debug, Clone, Default)]
+pub struct Rewritten {
+    /// The terms in order, repeats kept (for phrases).
+    pub sequence: Vec<String>,
+    /// Terms weighing less than an exact hit, with their weight.
+    pub weights: HashMap<String, f32>,
+    /// What was rewritten, in query order.
+    pub rewrites: Vec<Rewrite>,
+}
+
+impl Rewritten {
+    /// The weight of a term: 1 for a word written as the index holds it.
+    pub fn weight(&self, term: &str) -> f32 {
+        self.weights.get(term).copied().unwrap_or(1.0)
+    }
+}
+
+impl TextIndex {
+    /// Analyses `pairs` (short form, long form) into a synonym table. The first declaration
+    /// of a short form wins; a short form that analyses to nothing (a stop word) or to more
+    /// than one term is left out.
+    pub fn synonyms(&self, pairs: &[(String, String, SynonymSource)]) -> Synonyms {
+        let mut by_term = HashMap::new();
+        let mut by_word = HashMap::new();
+        for (short, long, source) in pairs {
+            by_word
+                .entry(short.to_lowercase())
+                .or_insert_with(|| long.clone());
+            let s = self.sequence(short);
+            let terms = self.sequence(long);
+            if s.len() != 1 || terms.is_empty() || terms == s {
+                continue;
+            }
+            by_term.entry(s[0].clone()).or_insert_with(|| Synonym {
+                short: short.clone(),
+                long: long.clone(),
+                terms,
+                source: source.clone(),
+            });
+        }
+        Synonyms { by_term, by_word }
+    }
+
+    /// Whether a word (any case) is used by an entry or by everyday text.
+    pub fn is_known_word(&self, word: &str) -> bool {
+        let terms = self.sequence(word);
+        !terms.is_empty()
+            && terms
+                .iter()
+                .all(|t| self.knows(t) || self.background_freq.contains_key(t))
+    }
+
+    /// Whether any field of the index holds `term`.
+    pub fn knows(&self, term: &str) -> bool {
+        self.term_fields.contains_key(term)
+    }
+
+    /// The analysed terms of `text` with the word each came from, ids removed.
+    fn sequence_with_words(&self, text: &str) -> Vec<(String, String)> {
+        let expanded = super::expand_compounds(text);
+        let mut an = self.analyzer.clone();
+        let mut stream = an.token_stream(&expanded);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let tok = stream.token();
+            if is_variable_token(&tok.text) {
+                continue;
+            }
+            let word = expanded
+                .get(tok.offset_from..tok.offset_to)
+                .unwrap_or(&tok.text)
+                .to_owned();
+            out.push((tok.text.clone(), word));
+        }
+        out
+    }
+
+    /// The closest index term to `term` within the typo distance of `word`, if any.
+    pub fn correct(&self, term: &str, word: &str) -> Option<(String, u8)> {
+        let letters = word.chars().count();
+        if letters < TYPO_MIN_LETTERS
+            || !word.chars().all(|c| c.is_alphabetic())
+            || self.knows(term)
+            || self.background_freq.contains_key(term)
+        {
+            return None;
+        }
+        let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };
+        let automaton =
+            FuzzyTermQuery::new(Term::from_field_text(self.fields[0].0, term), max, true)
+                .automaton()
+                .ok()?;
+        let searcher = self.reader.searcher();
+        let mut best: Option<(usize, std::cmp::Reverse<u32>, String)> = None;
+        for seg in searcher.segment_readers() {
+            for (field, _) in &self.fields {
+                let Ok(inverted) = seg.inverted_index(*field) else {
+                    continue;
+                };
+                let Ok(mut stream) = inverted.terms().search(&automaton).into_stream() else {
+                    continue;
+                };
+                while stream.advance() {
+                    let Ok(found) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    // a typo keeps the first letter, and a short stem is not a long word
+                    if found.chars().next() != term.chars().next()
+                        || found.chars().count() < TYPO_MIN_LETTERS - 1
+                    {
+                        continue;
+                    }
+                    let d = strsim::osa_distance(term, found);
+                    let key = (d, std::cmp::Reverse(self.doc_freq(found)), found.to_owned());
+                    if best.as_ref().is_none_or(|b| key < *b) {
+                        best = Some(key);
+                    }
+                }
+            }
+        }
+        best.map(|(d, _, t)| (t, d as u8))
+    }
+
+    /// The terms of `text` (as [`TextIndex::sequence`]) with unknown words read as shorthand,
+    /// synonyms or typos of index terms.
+    pub fn rewrite(&self, text: &str, synonyms: &Synonyms) -> Rewritten {
+        let mut out = Rewritten::default();
+        // a word is looked up once per query
+        let mut seen: HashMap<String, Option<(Vec<String>, f32)>> = HashMap::new();
+        for (term, word) in self.sequence_with_words(text) {
+            if self.knows(&term) {
+                out.sequence.push(term);
+                continue;
+            }
+            let read = seen.entry(term.clone()).or_insert_with(|| {
+                if let Some(s) = synonyms.by_term.get(&term) {
+                    out.rewrites.push(Rewrite {
+                        from: word.clone(),
+                        to: s.long.clone(),
+                        kind: RewriteKind::Synonym(s.source.clone()),
+                    });
+                    return Some((s.terms.clone(), SYNONYM_WEIGHT));
+                }
+                let (to, d) = self.correct(&term, &word)?;
+                out.rewrites.push(Rewrite {
+                    from: word.clone(),
+                    to: to.clone(),
+                    kind: RewriteKind::Typo(d),
+                });
+                Some((vec![to], TYPO_WEIGHT))
+            });
+            match read {
+                Some((terms, weight)) => {
+                    for t in terms.iter() {
+                        // a term also written exactly elsewhere in the query counts in full
+                        let w = out.weights.entry(t.clone()).or_insert(*weight);
+                        *w = w.max(*weight);
+                        out.sequence.push(t.clone());
+                    }
+                }
+                None => out.sequence.push(term),
+            }
+        }
+        // a term the query also holds as written weighs in full
+        let exact: std::collections::HashSet<String> = self
+            .sequence_with_words(text)
+            .into_iter()
+            .map(|(t, _)| t)
+            .filter(|t| self.knows(t))
+            .collect();
+        out.weights.retain(|t, _| !exact.contains(t));
+        // a snake_case identifier kept whole adds precision, not weight: its parts count
+        for w in super::snake_wholes(text) {
+            for t in self.sequence(&w) {
+                out.weights.insert(t, WHOLE_IDENTIFIER_WEIGHT);
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{IndexDoc, TextIndex};
+    use super::*;
+
+    fn index() -> TextIndex {
+        let mut a = IndexDoc {
+            entry: 0,
+            ..IndexDoc::default()
+        };
+        a.fields[0] = "Directory users cannot reset their password".into();
+        a.fields[2] = "invalid credentials\npermission set".into();
+        let mut b = IndexDoc {
+            entry: 1,
+            ..IndexDoc::default()
+        };
+        b.fields[0] = "Session token not found or invalid".into();
+        b.fields[7] = "ExternalIdPDirectoryLogin".into();
+        TextIndex::build(
+            &[a, b],
+            "my printer is out of paper\nthe meeting starts soon",
+        )
+        .unwrap()
+    }
+
+    fn table(idx: &TextIndex) -> Synonyms {
+        let pairs: Vec<(String, String, SynonymSource)> = parse_table(SHORTHAND)
+            .into_iter()
+            .map(|(s, l)| (s, l, SynonymSource::Engine))
+            .collect();
+        idx.synonyms(&pairs)
+    }
+
+    #[test]
+    fn typos_land_on_index_words_only() {
+        let idx = index();
+        let syn = table(&idx);
+        let r = idx.rewrite("cannot reset pasword", &syn);
+        assert_eq!(r.rewrites.len(), 1, "{r:?}");
+        assert_eq!(r.rewrites[0].from, "pasword");
+        assert_eq!(r.rewrites[0].kind, RewriteKind::Typo(1));
+        assert!(r.sequence.contains(&"password".to_owned()));
+        assert!((r.weight("password") - TYPO_WEIGHT).abs() < 1e-6);
+        // transposition costs one
+        let r = idx.rewrite("sessoin token", &syn);
+        assert_eq!(r.rewrites[0].to, "session");
+        // short words, known words and words too far away are left alone
+        for q in ["passw", "meeting", "printer", "zzzzzzz", "sesion token"] {
+            let r = idx.rewrite(q, &syn);
+            if q == "sesion token" {
+                assert_eq!(r.rewrites.len(), 1, "{q}");
+            } else {
+                assert!(r.rewrites.is_empty(), "{q}: {r:?}");
+            }
+        }
+        // two edits only for long words
+        let r = idx.rewrite("credentails", &syn);
+        assert_eq!(r.rewrites[0].kind, RewriteKind::Typo(2), "{r:?}");
+        assert!(idx.rewrite("pasrwd", &syn).rewrites.is_empty());
+    }
+
+    #[test]
+    fn shorthand_reads_as_its_long_form_and_says_so() {
+        let idx = index();
+        let syn = table(&idx);
+        let r = idx.rewrite("invalid creds, no perms", &syn);
+        let shown: Vec<String> = r.rewrites.iter().map(ToString::to_string).collect();
+        assert!(
+            shown.iter().any(|s| s.starts_with("creds → credentials")),
+            "{shown:?}"
+        );
+        assert!(r.sequence.contains(&"permiss".to_owned()), "{r:?}");
+        // a short form the index holds as written is not rewritten
+        let pairs = vec![(
+            "token".to_owned(),
+            "access token".to_owned(),
+            SynonymSource::Pack("p".into()),
+        )];
+        let r = idx.rewrite("token", &idx.synonyms(&pairs));
+        assert!(r.rewrites.is_empty());
+    }
+
+    #[test]
+    fn identifiers_are_split_and_whole() {
+        let idx = index();
+        let terms = idx.terms("external idp directory login");
+        let hits = idx.search(&terms, 2);
+        assert_eq!(hits[0].entry, 1, "{terms:?}");
+        let hits = idx.search(&idx.terms("ExternalIdPDirectoryLogin"), 2);
+        assert_eq!(hits[0].entry, 1);
+    }
+}
