@@ -17,7 +17,7 @@ use crate::facts::{FactDecl, FactValue};
 use crate::matcher::Pattern;
 use crate::script::{Check, Limits, ScriptEngine};
 
-pub use load::{load_pack, LoadOptions};
+pub use load::{is_valid_id, load_pack, LoadOptions, ID_RULE};
 pub use source::{Origin, PackSource, SourceFile};
 
 /// The pack format version this engine reads.
