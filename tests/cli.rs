@@ -263,7 +263,10 @@ fn a_packs_folder_without_a_pack_is_an_error_but_the_pack_path_may_be_empty() {
     let empty = dir.join("empty");
     std::fs::create_dir_all(empty.join("entries")).unwrap();
     let missing = dir.join("missing");
-    for (folder, says) in [(&empty, "no pack here"), (&missing, "no such folder")] {
+    for (folder, says) in [
+        (&empty, "no pack here"),
+        (&missing, "No such file or directory"),
+    ] {
         let o = run(&[
             "search",
             "--packs",
@@ -473,4 +476,126 @@ fn the_index_cache_is_reused_and_changes_no_answer() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(json(&o), json(&off));
+}
+
+/// Door policy and bounded input (issue: one contract for every door).
+#[test]
+fn stdin_and_facts_files_are_bounded_an_endless_input_fails_fast() {
+    for args in [
+        vec!["search", "-"],
+        vec!["diagnose", "x", "--facts", "/dev/zero"],
+    ] {
+        let t0 = std::time::Instant::now();
+        let o = fixbook()
+            .args(&args)
+            .stdin(std::fs::File::open("/dev/zero").unwrap())
+            .output()
+            .unwrap();
+        assert!(
+            t0.elapsed() < std::time::Duration::from_secs(10),
+            "{args:?} took {:?}",
+            t0.elapsed()
+        );
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("larger than the limit of"), "{args:?}: {err}");
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn scan_cuts_an_overlong_line_with_a_note_and_keeps_counting_lines() {
+    let dir = tmp("long-line");
+    let log = dir.join("long.log");
+    let mut text = String::from("Session token not found or invalid ");
+    text.push_str(&"x".repeat(3 << 20));
+    text.push_str("\nok\nSession token not found or invalid\n");
+    std::fs::write(&log, text).unwrap();
+    let o = run(&["scan", "--json", log.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[0]["line"], 1);
+    assert!(lines[0]["notes"][0]
+        .as_str()
+        .unwrap()
+        .contains("only its first 1 MiB"));
+    assert_eq!(lines[1]["line"], 3);
+    assert!(lines[1].get("notes").is_none());
+}
+
+#[test]
+fn scan_and_search_print_the_same_match_record() {
+    let dir = tmp("scan-same");
+    let log = dir.join("one.log");
+    std::fs::write(&log, "Session token not found or invalid\n").unwrap();
+    let scan = run(&["scan", "--json", "-n", "3", log.to_str().unwrap()]);
+    let rec: Value = serde_json::from_slice(&scan.stdout).unwrap();
+    let search = json(&run(&[
+        "search",
+        "--json",
+        "-n",
+        "3",
+        "Session token not found or invalid",
+    ]));
+    assert_eq!(rec["matches"], search["matches"]);
+    let c = rec["matches"][0]["confidence"].to_string();
+    assert!(c.len() <= 5, "confidence printed rounded, got {c}");
+}
+
+#[test]
+fn limit_zero_and_the_default_are_the_engines_default() {
+    let q = "Session token not found or invalid";
+    let default = json(&run(&["search", "--json", q]));
+    let zero = json(&run(&["search", "--json", "-n", "0", q]));
+    assert_eq!(default, zero);
+    let one = json(&run(&["search", "--json", "-n", "1", q]));
+    assert_eq!(one["matches"].as_array().unwrap().len(), 1);
+    assert!(default["matches"].as_array().unwrap().len() <= fixbook::DEFAULT_LIMIT);
+}
+
+#[test]
+fn color_and_format_refuse_unknown_values() {
+    let o = run(&["--color", "sometimes", "search", "x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("possible values"));
+    let o = run(&["test", "--format", "yaml", "packs/aws-iam-identity-center"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("possible values"));
+}
+
+#[test]
+fn new_refuses_an_id_the_loader_would_refuse() {
+    let dir = tmp("new-bad-id").join("p");
+    let o = run(&["new", dir.to_str().unwrap(), "--id", "_x"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("starting with a letter or digit"));
+    assert!(!dir.join("pack.toml").exists());
+}
+
+#[test]
+fn explain_suggests_a_close_entry_id() {
+    let o = run(&[
+        "explain",
+        "aws-iam-identity-center/session-token-invalidd",
+        "x",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("did you mean aws-iam-identity-center/session-token-invalid"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+#[test]
+fn a_huge_fact_value_is_not_echoed_whole() {
+    let huge = format!("saml.nameid_format={}", "y".repeat(100_000));
+    let o = run(&["diagnose", "x", "--fact", &huge]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(o.stderr.len() < 1000, "{} bytes of error", o.stderr.len());
 }

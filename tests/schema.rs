@@ -1,5 +1,6 @@
-//! The committed JSON Schemas (`schema/*.schema.json`) are generated from the pack format's
-//! Rust types; this test fails when they are stale. Regenerate with
+//! The committed JSON Schemas (`schema/*.schema.json`) are generated from the Rust types
+//! (the pack format's, and the answer's: `Diagnosis`, `ScanRecord`); this test fails when
+//! they are stale. Regenerate with
 //! `FIXBOOK_BLESS=1 cargo test -p fixbook --test schema`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -31,6 +32,48 @@ fn pack_schema_is_fresh() {
 #[test]
 fn tests_schema_is_fresh() {
     check("tests.schema.json", &fixbook::testing::json_schema());
+}
+
+#[test]
+fn diagnosis_schema_is_fresh() {
+    check(
+        "diagnosis.schema.json",
+        &fixbook::answer::diagnosis_schema(),
+    );
+}
+
+#[test]
+fn scan_record_schema_is_fresh() {
+    check(
+        "scan-record.schema.json",
+        &fixbook::answer::scan_record_schema(),
+    );
+}
+
+#[test]
+fn diagnosis_schema_describes_the_answer() {
+    let v: serde_json::Value = serde_json::from_str(&fixbook::answer::diagnosis_schema()).unwrap();
+    let required: Vec<&str> = v["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert_eq!(required, ["matches", "questions"]);
+    let m = &v["$defs"]["Match"];
+    for field in ["id", "title", "score", "confidence", "causes", "remedy"] {
+        assert!(m["properties"][field].is_object(), "Match.{field}");
+    }
+    // every field of a real answer is in the schema (serde and schemars agree)
+    let engine = fixbook::Engine::embedded().unwrap();
+    let d = engine.search("Session token not found or invalid", 3);
+    let answer = serde_json::to_value(&d).unwrap();
+    for key in answer["matches"][0].as_object().unwrap().keys() {
+        assert!(
+            m["properties"][key].is_object(),
+            "answer field {key} not in the schema"
+        );
+    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds the C binding (debug) and runs all of its tests:
-#   - the Rust tests of the crate (the committed header is current; the panic guard)
+#   - the Rust tests of the crate (the committed header is current; the panic guard; the
+#     conformance cases of tests/data/conformance.toml through the C functions)
 #   - tests/test_fixbook.c built with gcc (C99) and with g++ (as C++), linked through pkg-config
 #   - the same under valgrind (no leaks, no errors), and a leak canary proving valgrind sees leaks
 #   - the same with -fsanitize=address,undefined (skipped where the compiler lacks them)
@@ -213,7 +214,7 @@ if [ "$failed" -ne 0 ]; then
     summary
     exit 1
 fi
-run_step "rust tests (header is current, panic guard)" rust_tests
+run_step "rust tests (header is current, panic guard, conformance cases)" rust_tests
 run_step "C tests (gcc -std=c99, shared library)" c_tests
 run_step "C++ compile of the C tests (g++ -x c++)" cxx_tests
 run_step "valgrind ($vg_iterations queries per thread, $vg_reload_cycles reloads under load)" valgrind_tests

@@ -34,6 +34,16 @@ step "venv in $venv"
 export PATH="$venv/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 "$venv/bin/python" -m pip install --quiet 'maturin>=1.9.4,<2' pytest mypy
+# the [spark] extra's pins (pyproject.toml), for fixbook.spark and Engine.diagnose_arrow
+"$venv/bin/python" -m pip install --quiet 'pyspark==4.0.1' 'pyarrow==21.0.0' 'pandas==2.3.3'
+
+# pyspark 4 needs Java 17 or later: Debian's openjdk-17-jdk-headless when `java` is missing
+if ! command -v java >/dev/null 2>&1; then
+    step "apt-get install openjdk-17-jdk-headless (for the Spark tests)"
+    if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq openjdk-17-jdk-headless >/dev/null
+fi
 
 step "pip install ./bindings/python (cargo profile $profile)"
 # --no-build-isolation: the venv's maturin builds, with a stable interpreter path, so

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::diagnose::{self, Diagnosis, Query, QueryLimits};
 use crate::error::{Error, PackError, Result};
 use crate::facts::FactDecl;
+use crate::outcomes::{Feedback, Gap, GapsQuery, OutcomeOptions, Outcomes};
 use crate::pack::{source, LoadOptions, Origin, PackSource};
 use crate::script::Limits;
 use crate::set::PackSet;
@@ -30,6 +31,8 @@ pub struct EngineBuilder {
     strict: bool,
     load: LoadOptions,
     query: QueryLimits,
+    outcomes: Option<PathBuf>,
+    outcome_options: OutcomeOptions,
 }
 
 impl Default for EngineBuilder {
@@ -40,6 +43,8 @@ impl Default for EngineBuilder {
             strict: false,
             load: LoadOptions::default(),
             query: QueryLimits::default(),
+            outcomes: None,
+            outcome_options: OutcomeOptions::default(),
         }
     }
 }
@@ -53,11 +58,13 @@ impl EngineBuilder {
 
     /// Adds a folder: a pack (holding `pack.toml`) or a folder of packs.
     ///
-    /// A folder given here must hold a pack: one that is missing, or holds neither a
-    /// `pack.toml` nor a sub-folder with one, is an `io` [`PackError`] naming it (skipped in
-    /// lenient mode, fatal in strict mode). So a reload that finds a pack's `pack.toml` gone
-    /// (deleted, or mid-way through an editor's save) fails and keeps the loaded set instead
-    /// of silently dropping the pack.
+    /// A folder given here must hold a pack, in every mode (strict or not): building or
+    /// reloading fails with [`Error::Io`] when the folder cannot be read (e.g. it does not
+    /// exist), and with [`Error::Pack`] (one `io` [`PackError`] naming the folder) when it
+    /// holds neither a `pack.toml` nor a sub-folder with one. So a reload that finds a pack's
+    /// `pack.toml` gone (deleted, or mid-way through an editor's save) fails and keeps the
+    /// loaded set instead of silently dropping the pack. Broken packs inside the folder are
+    /// skipped in lenient mode (see [`Engine::skipped`]) and fatal in strict mode.
     pub fn pack_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.dirs.push(PackDir {
             path: dir.into(),
@@ -131,16 +138,39 @@ impl EngineBuilder {
         self
     }
 
+    /// Opens (or creates) the outcome store at `path`, an SQLite file: feedback is recorded
+    /// there, diagnoses that match nothing too, and resolution history adjusts the ranking
+    /// (see [`crate::outcomes`]). Off by default.
+    pub fn outcomes(mut self, path: impl Into<PathBuf>) -> Self {
+        self.outcomes = Some(path.into());
+        self
+    }
+
+    /// How the outcome store keeps texts (masked or whole) and for how long.
+    pub fn outcome_options(mut self, options: OutcomeOptions) -> Self {
+        self.outcome_options = options;
+        self
+    }
+
     /// Loads the packs and builds the engine.
     pub fn build(self) -> Result<Engine> {
+        let outcomes = match &self.outcomes {
+            Some(path) => Some(Outcomes::open(path, self.outcome_options)?),
+            None => None,
+        };
         let set = self.load_set(None)?;
         Ok(Engine {
             current: ArcSwap::from_pointee(set),
             config: self,
+            outcomes,
         })
     }
 
-    fn sources(&self) -> (Vec<PackSource>, Vec<PackError>) {
+    /// The packs to load and the problems of folders on the pack path. A folder named with
+    /// [`EngineBuilder::pack_dir`] that is missing or holds no pack fails here, in every
+    /// mode: an [`Error::Io`] for a folder that cannot be read, an `io` [`PackError`] for
+    /// one that holds no pack.
+    fn sources(&self) -> Result<(Vec<PackSource>, Vec<PackError>)> {
         let mut sources = Vec::new();
         let mut errors = Vec::new();
         if self.builtin {
@@ -153,32 +183,17 @@ impl EngineBuilder {
         {
             let packs = source::discover(dir);
             if packs.is_empty() {
-                let problem = if !dir.exists() {
-                    Some((
-                        "no such folder".to_owned(),
-                        "check the path given to --packs / FIXBOOK_PACK_PATH",
-                    ))
-                } else if !explicit {
-                    // a folder on the pack path may hold nothing yet
-                    None
-                } else if !dir.is_dir() {
-                    Some((
-                        "not a folder: a pack is a folder holding pack.toml".to_owned(),
-                        "give the pack's folder, or a folder of packs",
-                    ))
-                } else {
-                    Some((
-                        format!(
-                            "no pack here: neither {} nor a sub-folder holding a pack.toml",
-                            dir.join("pack.toml").display()
-                        ),
-                        "if this is a pack, restore its pack.toml; otherwise give a pack folder or \
-                         a folder of packs",
-                    ))
-                };
-                if let Some((message, hint)) = problem {
-                    errors.push(source::io_error(dir, message, hint));
+                if *explicit {
+                    return Err(explicit_dir_error(dir));
                 }
+                if !dir.exists() {
+                    errors.push(source::io_error(
+                        dir,
+                        "no such folder".to_owned(),
+                        "check the folders listed in FIXBOOK_PACK_PATH",
+                    ));
+                }
+                // otherwise a folder on the pack path may hold nothing yet
             }
             for p in packs {
                 match PackSource::from_dir(&p) {
@@ -187,11 +202,11 @@ impl EngineBuilder {
                 }
             }
         }
-        (sources, errors)
+        Ok((sources, errors))
     }
 
     fn load_set(&self, previous: Option<&PackSet>) -> Result<PackSet> {
-        let (sources, mut read_errors) = self.sources();
+        let (sources, mut read_errors) = self.sources()?;
         if let Some(prev) = previous {
             // a loaded pack whose folder is still there but has lost its pack.toml (inside a
             // folder of packs, or on the pack path) is an error too, not a removal
@@ -252,6 +267,37 @@ impl EngineBuilder {
         }
         Ok(set)
     }
+}
+
+/// Why a folder named explicitly holds no pack: it cannot be read ([`Error::Io`], with the
+/// operating system's error), is not a folder, or holds no `pack.toml` (an `io`
+/// [`PackError`] naming it).
+fn explicit_dir_error(dir: &Path) -> Error {
+    let meta = match std::fs::metadata(dir) {
+        Ok(m) => m,
+        Err(source) => {
+            return Error::Io {
+                path: dir.to_owned(),
+                source,
+            }
+        }
+    };
+    let (message, hint) = if !meta.is_dir() {
+        (
+            "not a folder: a pack is a folder holding pack.toml".to_owned(),
+            "give the pack's folder, or a folder of packs",
+        )
+    } else {
+        (
+            format!(
+                "no pack here: neither {} nor a sub-folder holding a pack.toml",
+                dir.join("pack.toml").display()
+            ),
+            "if this is a pack, restore its pack.toml; otherwise give a pack folder or a folder \
+             of packs",
+        )
+    };
+    Error::Pack(vec![source::io_error(dir, message, hint)])
 }
 
 /// The folders of the user's pack path, from `FIXBOOK_PACK_PATH` and the data folder.
@@ -362,6 +408,7 @@ pub struct CauseInfo {
 pub struct Engine {
     current: ArcSwap<PackSet>,
     config: EngineBuilder,
+    outcomes: Option<Outcomes>,
 }
 
 impl Engine {
@@ -383,17 +430,105 @@ impl Engine {
             .build()
     }
 
-    /// Searches `text` with no facts: the best `limit` matches.
+    /// Searches `text` with no facts: the best `limit` matches (0 means
+    /// [`crate::DEFAULT_LIMIT`]).
     pub fn search(&self, text: &str, limit: usize) -> Diagnosis {
         let q = Query::new(text).limit(limit);
         // without caller facts a query cannot fail
-        diagnose::run(&self.current.load(), &q, &self.config.query).unwrap_or_default()
+        let d = diagnose::run_with(
+            &self.current.load(),
+            &q,
+            &self.config.query,
+            self.outcomes.as_ref(),
+        )
+        .unwrap_or_default();
+        self.record_unmatched(&q, d)
+    }
+
+    /// Like [`Engine::search`], for text given as bytes (see [`Query::from_bytes`]).
+    pub fn search_bytes(&self, text: &[u8], limit: usize) -> Diagnosis {
+        // without caller facts a query cannot fail
+        self.diagnose(&Query::from_bytes(text).limit(limit))
+            .unwrap_or_default()
+    }
+
+    /// The id closest to `id` among the loaded entries, for "did you mean" (see
+    /// [`crate::names::did_you_mean`]).
+    pub fn suggest_entry(&self, id: &str) -> Option<String> {
+        let set = self.current.load();
+        let ids: Vec<&str> = (0..set.entries.len())
+            .map(|g| set.entry(g).id.as_str())
+            .collect();
+        crate::names::did_you_mean(id, ids).map(str::to_owned)
     }
 
     /// Diagnoses a query: matches, cause verdicts, questions. Fails only on facts of the
     /// wrong type, never because of the text.
     pub fn diagnose(&self, query: &Query) -> Result<Diagnosis> {
-        diagnose::run(&self.current.load(), query, &self.config.query)
+        let mut d = diagnose::run_with(
+            &self.current.load(),
+            query,
+            &self.config.query,
+            self.outcomes.as_ref(),
+        )?;
+        if !query.input_notes.is_empty() {
+            d.notes.splice(0..0, query.input_notes.iter().cloned());
+        }
+        Ok(self.record_unmatched(query, d))
+    }
+
+    /// With an outcome store open, records the text of a diagnosis that matched nothing
+    /// (a failure to record is a note on the answer, never a failed query).
+    fn record_unmatched(&self, q: &Query, mut d: Diagnosis) -> Diagnosis {
+        let Some(store) = &self.outcomes else {
+            return d;
+        };
+        if !d.matches.is_empty() {
+            return d;
+        }
+        let text = crate::matcher::normalize(&q.text, self.config.query.max_input_bytes).text;
+        if let Err(e) = store.record_unmatched(&text) {
+            d.notes.push(format!("not recorded as a content gap: {e}"));
+        }
+        d
+    }
+
+    /// The outcome store, when one is open ([`EngineBuilder::outcomes`]).
+    pub fn outcome_store(&self) -> Option<&Outcomes> {
+        self.outcomes.as_ref()
+    }
+
+    fn store(&self) -> Result<&Outcomes> {
+        self.outcomes.as_ref().ok_or_else(|| {
+            Error::Query(
+                "no outcome store is open: build the engine with an outcome store (--outcomes DB)"
+                    .into(),
+            )
+        })
+    }
+
+    /// Records whether an entry solved a problem; the row is committed when this returns.
+    /// Returns the row's id. The entry must be loaded (an unknown id is a
+    /// [`Error::Query`], naming the closest one).
+    pub fn feedback(&self, feedback: &Feedback) -> Result<i64> {
+        let store = self.store()?;
+        let set = self.current.load();
+        let Some(&g) = set.by_id.get(feedback.entry.as_str()) else {
+            let hint = self
+                .suggest_entry(&feedback.entry)
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            return Err(Error::Query(format!(
+                "no entry `{}` is loaded{hint}; feedback needs an entry id, `pack/entry`",
+                feedback.entry
+            )));
+        };
+        store.record_feedback(feedback, &set.pack_of(g).id)
+    }
+
+    /// The texts that matched nothing, grouped into templates, biggest first.
+    pub fn gaps(&self, query: &GapsQuery) -> Result<Vec<Gap>> {
+        self.store()?.gaps(query)
     }
 
     /// Scans many lines at once (a chunk of a log): for every line where a signature
@@ -431,6 +566,11 @@ impl Engine {
         let set = self.config.load_set(Some(&current))?;
         self.current.store(Arc::new(set));
         Ok(())
+    }
+
+    /// The loaded pack set (for the crate's own tools, e.g. lint).
+    pub(crate) fn set(&self) -> arc_swap::Guard<Arc<PackSet>> {
+        self.current.load()
     }
 
     /// The loaded packs.

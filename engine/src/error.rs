@@ -115,6 +115,29 @@ pub enum ErrorKind {
     Io,
     /// The full-text index could not be built.
     Index,
+    /// The outcome store could not be opened, read or written.
+    Outcomes,
+}
+
+impl ErrorKind {
+    /// The kind's stable name: `pack`, `fact`, `query`, `io`, `index`, `outcomes` (used by the
+    /// conformance cases, `tests/data/conformance.toml`, and by doors that name kinds).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Pack => "pack",
+            ErrorKind::Fact => "fact",
+            ErrorKind::Query => "query",
+            ErrorKind::Io => "io",
+            ErrorKind::Index => "index",
+            ErrorKind::Outcomes => "outcomes",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// Everything that can go wrong in the engine.
@@ -141,6 +164,14 @@ pub enum Error {
     /// The full-text index failed.
     #[error("full-text index: {0}")]
     Index(String),
+    /// The outcome store (an SQLite file) could not be opened, read or written.
+    #[error("outcome store {}: {message}", path.display())]
+    Outcomes {
+        /// The store's file.
+        path: PathBuf,
+        /// What went wrong, and what to do.
+        message: String,
+    },
 }
 
 fn render_pack_errors(errors: &[PackError]) -> String {
@@ -165,6 +196,7 @@ impl Error {
             Error::Query(_) => ErrorKind::Query,
             Error::Io { .. } => ErrorKind::Io,
             Error::Index(_) => ErrorKind::Index,
+            Error::Outcomes { .. } => ErrorKind::Outcomes,
         }
     }
 

@@ -9,6 +9,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::input::quote;
+
 /// The declared type of a fact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "lowercase")]
@@ -41,7 +43,7 @@ impl fmt::Display for FactType {
 }
 
 /// A fact's value.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(untagged)]
 pub enum FactValue {
     /// A boolean.
@@ -103,6 +105,30 @@ impl fmt::Display for FactTypeError {
     }
 }
 
+impl FactTypeError {
+    /// The error for a value that is none of the fact value kinds (bool, int, float,
+    /// string, list of strings) — e.g. a Python `dict` — described by `got`, for fact
+    /// `name` declared by `decl` (if a loaded pack declares it). The same wording as every
+    /// other fact error, so every door reports it alike.
+    pub fn unsupported(name: &str, decl: Option<&FactDecl>, got: &str) -> FactTypeError {
+        match decl {
+            Some(d) => d.mismatch(got),
+            None => FactTypeError {
+                fact: name.to_owned(),
+                message: format!(
+                    "expected bool, int, float, string or a list of strings, got {got}"
+                ),
+            },
+        }
+    }
+}
+
+impl From<FactTypeError> for crate::Error {
+    fn from(e: FactTypeError) -> crate::Error {
+        crate::Error::Fact(e.to_string())
+    }
+}
+
 impl FactDecl {
     fn mismatch(&self, got: &str) -> FactTypeError {
         let expected = match self.ty {
@@ -122,18 +148,18 @@ impl FactDecl {
             FactType::Bool => match t.to_ascii_lowercase().as_str() {
                 "true" | "yes" | "y" | "1" | "on" => Ok(FactValue::Bool(true)),
                 "false" | "no" | "n" | "0" | "off" => Ok(FactValue::Bool(false)),
-                _ => Err(self.mismatch(&format!("{t:?}"))),
+                _ => Err(self.mismatch(&quote(t))),
             },
             FactType::Int => t
                 .parse::<i64>()
                 .map(FactValue::Int)
-                .map_err(|_| self.mismatch(&format!("{t:?}"))),
+                .map_err(|_| self.mismatch(&quote(t))),
             FactType::Float => t
                 .parse::<f64>()
                 .ok()
                 .filter(|x| x.is_finite())
                 .map(FactValue::Float)
-                .ok_or_else(|| self.mismatch(&format!("{t:?}"))),
+                .ok_or_else(|| self.mismatch(&quote(t))),
             FactType::String => Ok(FactValue::Str(text.to_owned())),
             FactType::Enum => self.check(FactValue::Str(t.to_owned())),
             FactType::List => Ok(FactValue::List(
@@ -157,12 +183,16 @@ impl FactDecl {
                 if let Some(v) = self.values.iter().find(|v| v.eq_ignore_ascii_case(&s)) {
                     Ok(FactValue::Str(v.clone()))
                 } else {
-                    Err(self.mismatch(&format!("{s:?}")))
+                    Err(self.mismatch(&quote(&s)))
                 }
             }
             (FactType::List, v @ FactValue::List(_)) => Ok(v),
             (FactType::List, FactValue::Str(s)) => Ok(FactValue::List(vec![s])),
-            (_, other) => Err(self.mismatch(&format!("{} {}", other.type_name(), other))),
+            (_, other) => Err(self.mismatch(&format!(
+                "{} {}",
+                other.type_name(),
+                crate::input::cut(&other.to_string())
+            ))),
         }
     }
 }
@@ -267,5 +297,20 @@ mod tests {
         let e = decl(FactType::Bool).check(FactValue::Int(1)).unwrap_err();
         assert!(e.message.contains("expected bool, got int 1"));
         assert!(decl(FactType::Float).parse_text("NaN").is_err());
+    }
+
+    #[test]
+    fn a_huge_value_is_not_echoed_whole() {
+        let huge = "y".repeat(100_000);
+        let e = decl(FactType::Bool).parse_text(&huge).unwrap_err();
+        assert!(e.to_string().len() < 300, "{} bytes", e.to_string().len());
+        let e = decl(FactType::Enum)
+            .check(FactValue::Str(huge))
+            .unwrap_err();
+        assert!(
+            e.to_string().len() < 300 + 40,
+            "{} bytes",
+            e.to_string().len()
+        );
     }
 }

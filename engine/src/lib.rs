@@ -28,6 +28,7 @@
 
 #![deny(missing_docs)]
 
+pub mod answer;
 mod budget;
 pub mod diagnose;
 pub mod embedded;
@@ -35,13 +36,17 @@ mod engine;
 mod error;
 pub mod facts;
 pub mod index;
+pub mod input;
 pub mod lint;
 pub mod matcher;
+pub mod names;
+pub mod outcomes;
 pub mod pack;
 pub mod script;
 pub mod set;
 pub mod testing;
 
+pub use answer::{Explanation, ScanRecord};
 pub use diagnose::{CauseResult, Diagnosis, Evidence, Match, Query, Question};
 pub use engine::{
     default_pack_path, CauseInfo, Engine, EngineBuilder, EntryInfo, LineHit, PackInfo,
@@ -49,6 +54,7 @@ pub use engine::{
 };
 pub use error::{Error, ErrorKind, PackError, PackErrorKind, Result};
 pub use facts::{FactDecl, FactType, FactValue};
+pub use input::DEFAULT_LIMIT;
 pub use script::{Limits, Verdict};
 
 /// This engine's version (the crate version).

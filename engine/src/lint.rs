@@ -92,6 +92,23 @@ fn civil_date(days: i64) -> String {
     format!("{:04}-{:02}-{:02}", if m <= 2 { y + 1 } else { y }, m, d)
 }
 
+/// Lints every pack loaded in `engine` (each pack is loaded once, by the engine), with
+/// `examples` (the examples of the pack with id `pack_id`; the others get none).
+pub fn lint_loaded(
+    engine: &Engine,
+    pack_id: &str,
+    examples: &[Example],
+    today: &str,
+) -> Vec<Warning> {
+    let set = engine.set();
+    let mut out = Vec::new();
+    for pack in &set.packs {
+        let ex: &[Example] = if pack.id == pack_id { examples } else { &[] };
+        out.extend(lint(pack, ex, engine, today));
+    }
+    out
+}
+
 /// Lints a loaded pack with its examples. `engine` must have the pack loaded (it runs the
 /// examples to see which causes they confirm).
 pub fn lint(pack: &Pack, examples: &[Example], engine: &Engine, today: &str) -> Vec<Warning> {

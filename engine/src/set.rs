@@ -127,7 +127,7 @@ impl PackSet {
                                 "pack id `{}` is already loaded from {}",
                                 p.id, prev.origin
                             ),
-                            hint: "give the pack another id, or load only one copy (--no-builtin leaves out the embedded packs)".into(),
+                            hint: "give the pack another id, or load only one copy of it (e.g. without the embedded packs)".into(),
                             entry: None,
                             source_line: None,
                             length: 0,

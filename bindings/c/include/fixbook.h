@@ -79,7 +79,8 @@
 #define FIXBOOK_ERR_FACT 5
 
 /**
- * A file or folder could not be read (e.g. a pack folder that does not exist).
+ * A file or folder could not be read (e.g. a pack folder that does not exist), or an
+ * input is larger than the engine's limit.
  */
 #define FIXBOOK_ERR_IO 6
 
@@ -140,9 +141,11 @@ struct FixbookEngine *fixbook_engine_new_default(struct FixbookError **err);
  * Opens an engine with exactly the packs in the given folders: no embedded packs, no pack
  * path. Each folder is a pack (holding `pack.toml`) or a folder of packs.
  *
- * Loading is strict: a missing folder or one with no pack in it (`FIXBOOK_ERR_IO`, naming
- * the folder) or any broken pack (`FIXBOOK_ERR_PACK`, every problem listed in the message
- * with file, line and column) fails the call; so does a reload that finds either. `n_dirs`
+ * Loading is strict: a folder that cannot be read, e.g. a missing one (`FIXBOOK_ERR_IO`,
+ * naming the folder), one with no pack in it (`FIXBOOK_ERR_PACK`, naming the folder; the
+ * engine decides this in every mode) or any broken pack (`FIXBOOK_ERR_PACK`, every
+ * problem listed in the message with file, line and column) fails the call; so does a
+ * reload that finds any of them. `n_dirs`
  * may be 0 (an engine with no packs; `pack_dirs` may then be NULL). Returns a new engine,
  * freed with `fixbook_engine_free`, or NULL with `*err` set
  * (also `FIXBOOK_ERR_NULL_ARGUMENT`, `FIXBOOK_ERR_INVALID_UTF8` on systems whose paths are
@@ -214,7 +217,8 @@ char *fixbook_engine_skipped_json(const struct FixbookEngine *engine, struct Fix
  * "questions", "references", "summary", ...}, ...], "questions": [...], "notes": [...]}`,
  * best match first; `matches` is empty when nothing is relevant.
  *
- * `limit` is the most matches to return; 0 means the engine's default (10). Invalid UTF-8
+ * `limit` is the most matches to return; 0 means the engine's default (10, as in every
+ * door; also for a request's `"limit": 0` in `fixbook_diagnose_json`). Invalid UTF-8
  * in `text` is replaced with U+FFFD and a note says so: the text never causes an error.
  *
  * Returns a new string, freed with `fixbook_string_free`, or NULL with `*err` set

@@ -27,7 +27,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::PathBuf;
 use std::ptr;
 
-use engine::{Engine, ErrorKind, PackErrorKind, Query};
+use engine::{Engine, ErrorKind, Query};
 
 // ---------------------------------------------------------------------------------------------
 // Error codes. Append-only: a code's number and meaning never change once released.
@@ -50,7 +50,8 @@ pub const FIXBOOK_ERR_INVALID_REQUEST: c_int = 3;
 pub const FIXBOOK_ERR_PACK: c_int = 4;
 /// A fact given in a request does not fit its declared type (e.g. an unknown enum value).
 pub const FIXBOOK_ERR_FACT: c_int = 5;
-/// A file or folder could not be read (e.g. a pack folder that does not exist).
+/// A file or folder could not be read (e.g. a pack folder that does not exist), or an
+/// input is larger than the engine's limit.
 pub const FIXBOOK_ERR_IO: c_int = 6;
 /// An internal error: a bug in fixbook (a caught panic, or an error of an unexpected kind).
 /// The engine is still usable, but report it.
@@ -107,22 +108,19 @@ impl FixbookError {
 
 impl From<engine::Error> for FixbookError {
     fn from(e: engine::Error) -> FixbookError {
-        let code = match e.kind() {
-            // a pack error made only of unreadable files and folders is an I/O error
-            ErrorKind::Pack
-                if !e.pack_errors().is_empty()
-                    && e.pack_errors().iter().all(|p| p.kind == PackErrorKind::Io) =>
-            {
-                FIXBOOK_ERR_IO
-            }
-            ErrorKind::Pack => FIXBOOK_ERR_PACK,
-            ErrorKind::Fact => FIXBOOK_ERR_FACT,
-            ErrorKind::Query => FIXBOOK_ERR_INVALID_REQUEST,
-            ErrorKind::Io => FIXBOOK_ERR_IO,
-            ErrorKind::Index => FIXBOOK_ERR_INDEX,
-            _ => FIXBOOK_ERR_INTERNAL,
-        };
-        FixbookError::new(code, e.to_string())
+        FixbookError::new(code_of(e.kind()), e.to_string())
+    }
+}
+
+/// The C code of an engine error kind: one code per kind, nothing else decides.
+fn code_of(kind: ErrorKind) -> c_int {
+    match kind {
+        ErrorKind::Pack => FIXBOOK_ERR_PACK,
+        ErrorKind::Fact => FIXBOOK_ERR_FACT,
+        ErrorKind::Query => FIXBOOK_ERR_INVALID_REQUEST,
+        ErrorKind::Io => FIXBOOK_ERR_IO,
+        ErrorKind::Index => FIXBOOK_ERR_INDEX,
+        _ => FIXBOOK_ERR_INTERNAL,
     }
 }
 
@@ -292,9 +290,11 @@ pub unsafe extern "C" fn fixbook_engine_new_default(
 /// Opens an engine with exactly the packs in the given folders: no embedded packs, no pack
 /// path. Each folder is a pack (holding `pack.toml`) or a folder of packs.
 ///
-/// Loading is strict: a missing folder or one with no pack in it (`FIXBOOK_ERR_IO`, naming
-/// the folder) or any broken pack (`FIXBOOK_ERR_PACK`, every problem listed in the message
-/// with file, line and column) fails the call; so does a reload that finds either. `n_dirs`
+/// Loading is strict: a folder that cannot be read, e.g. a missing one (`FIXBOOK_ERR_IO`,
+/// naming the folder), one with no pack in it (`FIXBOOK_ERR_PACK`, naming the folder; the
+/// engine decides this in every mode) or any broken pack (`FIXBOOK_ERR_PACK`, every
+/// problem listed in the message with file, line and column) fails the call; so does a
+/// reload that finds any of them. `n_dirs`
 /// may be 0 (an engine with no packs; `pack_dirs` may then be NULL). Returns a new engine,
 /// freed with `fixbook_engine_free`, or NULL with `*err` set
 /// (also `FIXBOOK_ERR_NULL_ARGUMENT`, `FIXBOOK_ERR_INVALID_UTF8` on systems whose paths are
@@ -424,7 +424,8 @@ pub unsafe extern "C" fn fixbook_engine_skipped_json(
 /// "questions", "references", "summary", ...}, ...], "questions": [...], "notes": [...]}`,
 /// best match first; `matches` is empty when nothing is relevant.
 ///
-/// `limit` is the most matches to return; 0 means the engine's default (10). Invalid UTF-8
+/// `limit` is the most matches to return; 0 means the engine's default (10, as in every
+/// door; also for a request's `"limit": 0` in `fixbook_diagnose_json`). Invalid UTF-8
 /// in `text` is replaced with U+FFFD and a note says so: the text never causes an error.
 ///
 /// Returns a new string, freed with `fixbook_string_free`, or NULL with `*err` set
@@ -446,15 +447,7 @@ pub unsafe extern "C" fn fixbook_search_json(
         let e = unsafe { engine_ref(engine) }?;
         // SAFETY: NULL or a NUL-terminated string.
         let bytes = unsafe { c_str(text, "text") }?.to_bytes();
-        let (text, note) = engine::matcher::decode_lossy(bytes);
-        let mut query = Query::new(text);
-        if limit > 0 {
-            query = query.limit(limit);
-        }
-        let mut d = e.diagnose(&query)?;
-        if let Some(n) = note {
-            d.notes.insert(0, n);
-        }
+        let d = e.diagnose(&Query::from_bytes(bytes).limit(limit))?;
         json_string(&d)
     })
     .unwrap_or(ptr::null_mut())

@@ -3,8 +3,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use fixbook::lint::Warning;
-use fixbook::pack::{load_pack, LoadOptions, PackSource};
+use fixbook::answer::{LintReport, PackTests, TestReport};
 use fixbook::testing::{load_examples, run_examples, Status};
 use fixbook::{Engine, PackError};
 
@@ -50,53 +49,81 @@ fn print_error(s: &Style, e: &PackError) {
     let _ = writeln!(err);
 }
 
+/// Output format of `fixbook test`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Text, failures only.
+    Text,
+    /// The JSON of the engine's test report.
+    Json,
+    /// JUnit XML, for CI.
+    Junit,
+}
+
+/// A pack folder's engine, loaded strictly (once).
+fn load_one(dir: &Path) -> Result<Engine, Vec<PackError>> {
+    Engine::builder()
+        .builtin(false)
+        .pack_dir(dir)
+        .strict(true)
+        .build()
+        .map_err(|e| match e {
+            fixbook::Error::Pack(errors) => errors,
+            other => vec![PackError {
+                kind: fixbook::PackErrorKind::Io,
+                path: dir.display().to_string(),
+                line: 0,
+                column: 0,
+                message: other.to_string(),
+                hint: "give a pack folder".into(),
+                entry: None,
+                source_line: None,
+                length: 0,
+            }],
+        })
+}
+
 /// `fixbook lint DIR…`
 pub fn lint(
+    out: &mut dyn Write,
     dirs: &[PathBuf],
     deny_warnings: bool,
     json: bool,
     s: &Style,
 ) -> Result<u8, (u8, String)> {
-    let mut all_errors: Vec<PackError> = Vec::new();
-    let mut all_warnings: Vec<Warning> = Vec::new();
+    let mut report = LintReport::default();
     let today = fixbook::lint::today();
     for dir in dirs {
-        let loaded =
-            PackSource::from_dir(dir).and_then(|src| load_pack(&src, &LoadOptions::default()));
-        let pack = match loaded {
+        // each pack is loaded once: the engine's load is what lint checks
+        let engine = match load_one(dir) {
+            Ok(engine) => engine,
             Err(es) => {
-                all_errors.extend(es);
+                report.errors.extend(es);
                 continue;
             }
-            Ok(pack) => pack,
+        };
+        let Some(pack) = engine.packs().into_iter().next() else {
+            continue;
         };
         let examples = match load_examples(dir, &pack.id) {
             Err(es) => {
-                all_errors.extend(es);
+                report.errors.extend(es);
                 continue;
             }
             Ok(ex) => ex,
         };
-        match Engine::builder()
-            .builtin(false)
-            .pack_dir(dir)
-            .strict(true)
-            .build()
-        {
-            Ok(engine) => {
-                all_warnings.extend(fixbook::lint::lint(&pack, &examples, &engine, &today))
-            }
-            Err(e) => all_errors.extend(e.pack_errors().iter().cloned()),
-        }
+        report.warnings.extend(fixbook::lint::lint_loaded(
+            &engine, &pack.id, &examples, &today,
+        ));
     }
+    let (all_errors, all_warnings) = (&report.errors, &report.warnings);
     if json {
-        let v = serde_json::json!({ "errors": all_errors, "warnings": all_warnings });
-        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        crate::print_json(out, &report)?;
     } else {
-        for e in &all_errors {
+        for e in all_errors {
             print_error(s, e);
         }
-        for w in &all_warnings {
+        for w in all_warnings {
             eprintln!(
                 "{}: {} [{}]\n  {} {}:{}\n  = {}: {}\n",
                 s.yellow("warning"),
@@ -134,25 +161,18 @@ fn xml_escape(s: &str) -> String {
 
 /// `fixbook test DIR…`
 pub fn test(
+    out: &mut dyn Write,
     dirs: &[PathBuf],
     filter: Option<&str>,
-    format: &str,
+    format: Format,
     s: &Style,
 ) -> Result<u8, (u8, String)> {
-    let mut failed = 0usize;
-    let mut passed = 0usize;
-    let mut todo = 0usize;
-    let mut reports = Vec::new();
+    let mut report = TestReport::default();
     for dir in dirs {
-        let engine = match Engine::builder()
-            .builtin(false)
-            .pack_dir(dir)
-            .strict(true)
-            .build()
-        {
+        let engine = match load_one(dir) {
             Ok(e) => e,
-            Err(e) => {
-                for pe in e.pack_errors() {
+            Err(errors) => {
+                for pe in &errors {
                     print_error(s, pe);
                 }
                 return Err((
@@ -182,67 +202,71 @@ pub fn test(
         let outcomes = run_examples(&engine, &pack.id, &examples);
         for o in &outcomes {
             match o.status {
-                Status::Pass | Status::Fixed => passed += 1,
-                Status::Fail => failed += 1,
-                Status::Todo => todo += 1,
+                Status::Pass | Status::Fixed => report.passed += 1,
+                Status::Fail => report.failed += 1,
+                Status::Todo => report.todo += 1,
             }
         }
-        reports.push((pack.id.clone(), outcomes));
+        report.packs.push(PackTests {
+            pack: pack.id.clone(),
+            examples: outcomes,
+        });
     }
+    let (passed, failed, todo) = (report.passed, report.failed, report.todo);
     match format {
-        "json" => {
-            let v: Vec<_> = reports
-                .iter()
-                .map(|(id, o)| serde_json::json!({ "pack": id, "examples": o }))
-                .collect();
-            outln!(
-                "{}",
-                serde_json::to_string_pretty(&serde_json::json!({
-                    "packs": v, "passed": passed, "failed": failed, "todo": todo
-                }))
-                .unwrap_or_default()
-            );
+        Format::Json => {
+            crate::print_json(out, &report)?;
         }
-        "junit" => {
-            outln!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
-            outln!(
+        Format::Junit => {
+            w!(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>");
+            w!(
+                out,
                 "<testsuites tests=\"{}\" failures=\"{failed}\">",
                 passed + failed + todo
             );
-            for (id, outcomes) in &reports {
+            for PackTests {
+                pack: id,
+                examples: outcomes,
+            } in &report.packs
+            {
                 let f = outcomes.iter().filter(|o| o.status == Status::Fail).count();
-                outln!(
+                w!(
+                    out,
                     "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{f}\">",
                     xml_escape(id),
                     outcomes.len()
                 );
                 for o in outcomes {
                     {
-                        use std::io::Write as _;
                         let _ = write!(
-                            std::io::stdout().lock(),
+                            out,
                             "    <testcase classname=\"{}\" name=\"{}\"",
                             xml_escape(id),
                             xml_escape(&o.name)
                         );
                     }
                     match o.status {
-                        Status::Fail => outln!(
+                        Status::Fail => w!(
+                            out,
                             "><failure message=\"{}\">{}</failure></testcase>",
                             xml_escape(o.problems.first().map_or("", String::as_str)),
                             xml_escape(&o.problems.join("\n"))
                         ),
-                        Status::Todo => outln!("><skipped message=\"todo\"/></testcase>"),
-                        _ => outln!("/>"),
+                        Status::Todo => w!(out, "><skipped message=\"todo\"/></testcase>"),
+                        _ => w!(out, "/>"),
                     }
                 }
-                outln!("  </testsuite>");
+                w!(out, "  </testsuite>");
             }
-            outln!("</testsuites>");
+            w!(out, "</testsuites>");
         }
-        _ => {
-            for (id, outcomes) in &reports {
-                outln!("{}", s.bold(id));
+        Format::Text => {
+            for PackTests {
+                pack: id,
+                examples: outcomes,
+            } in &report.packs
+            {
+                w!(out, "{}", s.bold(id));
                 for o in outcomes {
                     let tag = match o.status {
                         Status::Pass => s.green("ok  "),
@@ -253,9 +277,9 @@ pub fn test(
                     if o.status == Status::Pass {
                         continue;
                     }
-                    outln!("  {tag} {}  {}", o.name, s.dim(&o.location));
+                    w!(out, "  {tag} {}  {}", o.name, s.dim(&o.location));
                     for p in &o.problems {
-                        outln!("       {p}");
+                        w!(out, "       {p}");
                     }
                     if o.status != Status::Pass && o.status != Status::Fixed {
                         let got: Vec<String> = o
@@ -264,7 +288,8 @@ pub fn test(
                             .take(3)
                             .map(|(i, sc)| format!("{i} ({sc:.2})"))
                             .collect();
-                        outln!(
+                        w!(
+                            out,
                             "       got: {}",
                             if got.is_empty() {
                                 "no match".into()
@@ -275,14 +300,14 @@ pub fn test(
                     }
                 }
             }
-            outln!("{passed} passed, {failed} failed, {todo} todo");
+            w!(out, "{passed} passed, {failed} failed, {todo} todo");
         }
     }
     Ok(if failed > 0 { exit::NO_MATCH } else { exit::OK })
 }
 
 /// `fixbook new DIR --id ID`
-pub fn new_pack(dir: &Path, id: Option<&str>) -> Result<u8, (u8, String)> {
+pub fn new_pack(out: &mut dyn Write, dir: &Path, id: Option<&str>) -> Result<u8, (u8, String)> {
     if dir.join("pack.toml").exists() {
         return Err((
             exit::USAGE,
@@ -293,14 +318,15 @@ pub fn new_pack(dir: &Path, id: Option<&str>) -> Result<u8, (u8, String)> {
         .map(str::to_owned)
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().to_lowercase()))
         .unwrap_or_else(|| "my-pack".into());
-    if !id
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
-        || id.is_empty()
-    {
+    // the loader's rule, so that the new pack passes lint
+    if !fixbook::names::is_valid_id(&id) {
         return Err((
             exit::USAGE,
-            format!("pack id `{id}`: use lowercase letters, digits and '-'"),
+            format!(
+                "pack id {}: {}",
+                fixbook::input::quote(&id),
+                fixbook::names::ID_RULE
+            ),
         ));
     }
     let io = |e: std::io::Error| (exit::USAGE, format!("{}: {e}", dir.display()));
@@ -369,7 +395,8 @@ expect_none = true
 "#,
     )
     .map_err(io)?;
-    outln!(
+    w!(
+        out,
         "created {}: run `fixbook lint {0}` and `fixbook test {0}`",
         dir.display()
     );

@@ -3,24 +3,24 @@
 //! This crate only parses arguments, reads input and renders results; every decision is made
 //! by the `fixbook` library. Exit codes are documented in `--help` and in the README.
 
-/// `println!` that ignores a closed pipe (`fixbook … | head`) instead of panicking.
-macro_rules! outln {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+/// `writeln!` that ignores a closed pipe (`fixbook … | head`) instead of failing.
+macro_rules! w {
+    ($out:expr, $($arg:tt)*) => {{
+        let _ = writeln!($out, $($arg)*);
     }};
 }
 
 mod author;
+mod outcomes_cmd;
 mod render;
 mod scan;
 
-use std::io::{BufRead, Read, Write};
-use std::path::PathBuf;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use fixbook::{Diagnosis, Engine, FactValue, PackErrorKind, Query};
+use fixbook::{Diagnosis, Engine, Error, ErrorKind, FactValue, PackError, PackErrorKind, Query};
 
 /// Exit codes.
 pub mod exit {
@@ -69,28 +69,30 @@ struct Global {
     #[arg(long, global = true)]
     no_cache: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.
-    #[arg(long, value_name = "WHEN", default_value = "auto", global = true)]
-    color: String,
+    #[arg(long, value_name = "WHEN", value_enum, default_value_t = render::ColorChoice::Auto, global = true)]
+    color: render::ColorChoice,
+    #[command(flatten)]
+    outcomes: outcomes_cmd::OutcomeArgs,
 }
 
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Find the known problems matching TEXT (or standard input with `-`).
     Search {
-        /// Error string, log excerpt or ticket; `-` reads standard input.
+        /// Error string, log excerpt or ticket; `-` reads standard input (at most 16 MiB).
         text: String,
-        /// Maximum matches.
-        #[arg(long, short = 'n', default_value_t = 5)]
+        /// Maximum matches (0: the engine's default).
+        #[arg(long, short = 'n', default_value_t = fixbook::DEFAULT_LIMIT)]
         limit: usize,
     },
     /// Diagnose TEXT with facts: cause verdicts and the questions to ask next.
     Diagnose {
-        /// Error string, log excerpt or ticket; `-` reads standard input.
+        /// Error string, log excerpt or ticket; `-` reads standard input (at most 16 MiB).
         text: String,
         /// A fact, `name=value`. Repeatable.
         #[arg(long = "fact", value_name = "NAME=VALUE")]
         facts: Vec<String>,
-        /// A JSON or TOML file of facts (`{"name": value}`).
+        /// A JSON or TOML file of facts (`{"name": value}`, at most 1 MiB).
         #[arg(long = "facts", value_name = "FILE")]
         facts_file: Option<PathBuf>,
         /// Ask the ranked questions on the terminal and diagnose again after each answer.
@@ -102,11 +104,12 @@ enum Command {
         /// Let draft entries match too.
         #[arg(long)]
         drafts: bool,
-        /// Maximum matches.
-        #[arg(long, short = 'n', default_value_t = 5)]
+        /// Maximum matches (0: the engine's default).
+        #[arg(long, short = 'n', default_value_t = fixbook::DEFAULT_LIMIT)]
         limit: usize,
     },
-    /// Diagnose every line of FILE (or `-`): one result per matching line.
+    /// Diagnose every line of FILE (or `-`): one result per matching line. A line longer
+    /// than 1 MiB is read up to 1 MiB, with a note on its result.
     Scan {
         /// Log file; `-` reads standard input.
         file: String,
@@ -116,7 +119,7 @@ enum Command {
         /// Print per-entry totals instead of one result per line.
         #[arg(long)]
         count: bool,
-        /// Maximum matches per line.
+        /// Maximum matches per line (0: the engine's default).
         #[arg(long, short = 'n', default_value_t = 3)]
         limit: usize,
     },
@@ -154,9 +157,9 @@ enum Command {
         /// Only examples whose name or text contains this.
         #[arg(long)]
         filter: Option<String>,
-        /// Output format: text, json, junit.
-        #[arg(long, default_value = "text")]
-        format: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = author::Format::Text)]
+        format: author::Format,
     },
     /// Create a new pack that passes lint and test.
     New {
@@ -166,11 +169,15 @@ enum Command {
         #[arg(long)]
         id: Option<String>,
     },
+    /// Record whether an entry solved a problem (needs --outcomes DB).
+    Feedback(outcomes_cmd::FeedbackArgs),
+    /// Group the texts that matched nothing into templates; draft a pack for them.
+    Gaps(outcomes_cmd::GapsArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let style = render::Style::new(&cli.global.color);
+    let style = render::Style::new(cli.global.color);
     match run(&cli, &style) {
         Ok(code) => ExitCode::from(code),
         Err((code, message)) => {
@@ -182,10 +189,30 @@ fn main() -> ExitCode {
 
 type CliResult = Result<u8, (u8, String)>;
 
+/// The exit code of an engine error met while answering a query (loading packs is
+/// [`exit::PACKS`] whatever the kind).
+fn query_failed(e: Error) -> (u8, String) {
+    let code = match e.kind() {
+        ErrorKind::Pack | ErrorKind::Index => exit::PACKS,
+        _ => exit::USAGE,
+    };
+    (code, e.to_string())
+}
+
+/// A pack problem as the CLI shows it: the engine's message, with the flag that does what
+/// its hint says.
+fn with_flags(e: &PackError) -> String {
+    let mut s = e.to_string();
+    if e.kind == PackErrorKind::DuplicateId {
+        s.push_str(" (--no-builtin leaves out the embedded packs)");
+    }
+    s
+}
+
 /// Loads the engine for one command. It lives until the process exits: leaking it skips
 /// freeing every pack structure one by one at exit, which costs more than a whole search.
 fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
-    let engine = Engine::builder()
+    let engine = outcomes_cmd::apply(Engine::builder(), &g.outcomes)
         .builtin(!g.no_builtin)
         .pack_path_from_env()
         .pack_dirs(g.packs.iter().cloned())
@@ -196,37 +223,51 @@ fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
             fixbook::index::cache::default_dir()
         })
         .build()
-        .map_err(|e| (exit::PACKS, e.to_string()))?;
-    // a folder named with --packs must hold a pack: the engine reports one that is missing or
-    // holds none as an `io` error about the folder, which is fatal here, not a warning (a
-    // folder on the pack path may hold nothing)
-    let named: Vec<String> = g.packs.iter().map(|d| d.display().to_string()).collect();
-    let (fatal, skipped): (Vec<_>, Vec<_>) = engine
-        .skipped()
-        .into_iter()
-        .partition(|e| e.kind == PackErrorKind::Io && e.line == 0 && named.contains(&e.path));
-    if !fatal.is_empty() {
-        let lines: Vec<String> = fatal
-            .iter()
-            .map(|e| format!("--packs {}: {} (fix: {})", e.path, e.message, e.hint))
-            .collect();
-        return Err((exit::PACKS, lines.join("\nfixbook: ")));
-    }
-    for e in skipped {
-        eprintln!("fixbook: warning: skipped: {e}");
+        .map_err(|e| (outcomes_cmd::build_error_code(e.kind()), load_failed(g, &e)))?;
+    for e in engine.skipped() {
+        eprintln!("fixbook: warning: skipped: {}", with_flags(&e));
     }
     Ok(Box::leak(Box::new(engine)))
 }
 
-fn read_text(arg: &str) -> Result<(String, Option<String>), (u8, String)> {
-    if arg != "-" {
-        return Ok((arg.to_owned(), None));
+/// Why the packs did not load; a folder named with --packs is named with the flag.
+fn load_failed(g: &Global, e: &Error) -> String {
+    let named = |path: &str| g.packs.iter().any(|d| d.display().to_string() == path);
+    match e {
+        Error::Io { path, source } if named(&path.display().to_string()) => format!(
+            "--packs {}: {source} (fix: give a pack folder or a folder of packs)",
+            path.display()
+        ),
+        Error::Pack(errors) => {
+            let lines: Vec<String> = errors
+                .iter()
+                .map(|p| {
+                    if p.line == 0 && named(&p.path) {
+                        format!("--packs {}: {} (fix: {})", p.path, p.message, p.hint)
+                    } else {
+                        with_flags(p)
+                    }
+                })
+                .collect();
+            lines.join("\nfixbook: ")
+        }
+        other => other.to_string(),
     }
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .read_to_end(&mut bytes)
-        .map_err(|e| (exit::USAGE, format!("cannot read standard input: {e}")))?;
-    Ok(fixbook::matcher::decode_lossy(&bytes))
+}
+
+/// The query for a text argument: the text itself, or standard input for `-` (read
+/// through the engine's bounded reader and decoded by the engine).
+fn read_query(arg: &str) -> Result<Query, (u8, String)> {
+    if arg != "-" {
+        return Ok(Query::new(arg));
+    }
+    let bytes = fixbook::input::read_bounded(
+        std::io::stdin().lock(),
+        fixbook::input::MAX_INPUT_BYTES,
+        Path::new("<stdin>"),
+    )
+    .map_err(|e| (exit::USAGE, e.to_string()))?;
+    Ok(Query::from_bytes(&bytes))
 }
 
 fn parse_facts(
@@ -236,8 +277,14 @@ fn parse_facts(
 ) -> Result<std::collections::BTreeMap<String, FactValue>, (u8, String)> {
     let mut facts = std::collections::BTreeMap::new();
     if let Some(path) = file {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| (exit::USAGE, format!("{}: {e}", path.display())))?;
+        let bytes = fixbook::input::read_file_bounded(path, fixbook::input::MAX_FACTS_BYTES)
+            .map_err(|e| (exit::USAGE, e.to_string()))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            (
+                exit::USAGE,
+                format!("{}: not UTF-8 text: {e}", path.display()),
+            )
+        })?;
         let is_json =
             path.extension().is_some_and(|x| x == "json") || text.trim_start().starts_with('{');
         if is_json {
@@ -277,13 +324,19 @@ fn parse_facts(
     }
     for pair in pairs {
         let Some((k, v)) = pair.split_once('=') else {
-            return Err((exit::USAGE, format!("--fact `{pair}`: write NAME=VALUE")));
+            return Err((
+                exit::USAGE,
+                format!("--fact {}: write NAME=VALUE", fixbook::input::quote(pair)),
+            ));
         };
         let k = k.trim();
         let decl = engine.fact(k).ok_or_else(|| {
             (
                 exit::USAGE,
-                format!("--fact `{k}`: no loaded pack declares this fact (see `fixbook show ID` for an entry's facts)"),
+                format!(
+                    "--fact {}: no loaded pack declares this fact (see `fixbook show ID` for an entry's facts)",
+                    fixbook::input::quote(k)
+                ),
             )
         })?;
         let value = decl
@@ -294,37 +347,55 @@ fn parse_facts(
     Ok(facts)
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<(), (u8, String)> {
+/// Prints a serialised engine record as pretty JSON.
+fn print_json<T: serde::Serialize>(out: &mut dyn Write, v: &T) -> Result<(), (u8, String)> {
     let s = serde_json::to_string_pretty(v).map_err(|e| (exit::USAGE, e.to_string()))?;
-    let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "{s}");
     Ok(())
 }
 
-fn with_notes(mut d: Diagnosis, note: Option<String>) -> Diagnosis {
-    if let Some(n) = note {
-        d.notes.insert(0, n);
+/// Prints a diagnosis (JSON or text) and gives the exit code: found or not.
+fn finish(
+    out: &mut dyn Write,
+    style: &render::Style,
+    d: &Diagnosis,
+    json: bool,
+    detailed: bool,
+) -> CliResult {
+    if json {
+        print_json(out, d)?;
+    } else {
+        render::diagnosis(out, style, d, detailed);
     }
-    d
+    Ok(if d.matches.is_empty() {
+        exit::NO_MATCH
+    } else {
+        exit::OK
+    })
+}
+
+/// "no entry `id`", with the engine's suggestion.
+fn no_entry(engine: &Engine, id: &str) -> (u8, String) {
+    let hint = engine
+        .suggest_entry(id)
+        .map(|i| format!(" (did you mean {i}?)"))
+        .unwrap_or_default();
+    (
+        exit::USAGE,
+        format!("no entry {}{hint}", fixbook::input::quote(id)),
+    )
 }
 
 fn run(cli: &Cli, style: &render::Style) -> CliResult {
     let g = &cli.global;
+    let stdout = std::io::stdout();
+    let out = &mut stdout.lock();
     match &cli.command {
         Command::Search { text, limit } => {
             let engine = build_engine(g)?;
-            let (text, note) = read_text(text)?;
-            let d = with_notes(engine.search(&text, *limit), note);
-            if g.json {
-                print_json(&d)?;
-            } else {
-                render::diagnosis(style, &d, false);
-            }
-            Ok(if d.matches.is_empty() {
-                exit::NO_MATCH
-            } else {
-                exit::OK
-            })
+            let q = read_query(text)?.limit(*limit);
+            let d = engine.diagnose(&q).map_err(query_failed)?;
+            finish(out, style, &d, g.json, false)
         }
         Command::Diagnose {
             text,
@@ -336,30 +407,15 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             limit,
         } => {
             let engine = build_engine(g)?;
-            let (text, note) = read_text(text)?;
-            let mut q = Query::new(text).limit(*limit);
+            let mut q = read_query(text)?.limit(*limit);
             q.trace = *trace;
             q.drafts = *drafts;
             q.facts = parse_facts(engine, facts, facts_file.as_ref())?;
             if *interactive {
-                return interactive_loop(engine, q, style, g.json);
+                return interactive_loop(out, engine, q, style, g.json);
             }
-            let d = with_notes(
-                engine
-                    .diagnose(&q)
-                    .map_err(|e| (exit::USAGE, e.to_string()))?,
-                note,
-            );
-            if g.json {
-                print_json(&d)?;
-            } else {
-                render::diagnosis(style, &d, true);
-            }
-            Ok(if d.matches.is_empty() {
-                exit::NO_MATCH
-            } else {
-                exit::OK
-            })
+            let d = engine.diagnose(&q).map_err(query_failed)?;
+            finish(out, style, &d, g.json, true)
         }
         Command::Scan {
             file,
@@ -379,115 +435,84 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
         }
         Command::Packs => {
             let engine = build_engine(g)?;
-            let packs = engine.packs();
             if g.json {
-                print_json(&serde_json::json!({ "packs": packs, "skipped": engine.skipped() }))?;
+                print_json(out, &engine.packs_report())?;
             } else {
-                render::packs(style, &packs);
+                render::packs(out, style, &engine.packs());
             }
             Ok(exit::OK)
         }
         Command::Show { id } => {
             let engine = build_engine(g)?;
             let Some(e) = engine.entry(id) else {
-                let ids = engine.entry_ids();
-                let hint = ids
-                    .iter()
-                    .map(|i| (strsim_ratio(id, i), i))
-                    .max_by(|a, b| a.0.total_cmp(&b.0))
-                    .filter(|(s, _)| *s > 0.7)
-                    .map(|(_, i)| format!(" (did you mean {i}?)"))
-                    .unwrap_or_default();
-                return Err((exit::USAGE, format!("no entry `{id}`{hint}")));
+                return Err(no_entry(engine, id));
             };
             if g.json {
-                print_json(&e)?;
+                print_json(out, &e)?;
             } else {
-                render::entry(style, &e);
+                render::entry(out, style, &e);
             }
             Ok(exit::OK)
         }
         Command::Explain { id, text, facts } => {
             let engine = build_engine(g)?;
             if engine.entry(id).is_none() {
-                return Err((exit::USAGE, format!("no entry `{id}`")));
+                return Err(no_entry(engine, id));
             }
-            let (text, _) = read_text(text)?;
-            let mut q = Query::new(text).limit(50).with_trace();
+            let mut q = read_query(text)?;
             q.facts = parse_facts(engine, facts, None)?;
-            let d = engine
-                .diagnose(&q)
-                .map_err(|e| (exit::USAGE, e.to_string()))?;
-            let cand = d
-                .trace
-                .as_ref()
-                .and_then(|t| t.candidates.iter().find(|c| &c.id == id).cloned());
+            let x = engine.explain(id, &q).map_err(query_failed)?;
             if g.json {
-                print_json(&serde_json::json!({
-                    "id": id,
-                    "matched": d.matches.iter().any(|m| &m.id == id),
-                    "rank": d.matches.iter().position(|m| &m.id == id).map(|r| r + 1),
-                    "candidate": cand,
-                    "terms": d.trace.as_ref().map(|t| t.terms.clone()),
-                }))?;
+                print_json(out, &x)?;
             } else {
-                render::explain(style, id, &d, cand.as_ref());
+                render::explain(out, style, &x);
             }
-            Ok(if d.matches.iter().any(|m| &m.id == id) {
-                exit::OK
-            } else {
-                exit::NO_MATCH
-            })
+            Ok(if x.matched { exit::OK } else { exit::NO_MATCH })
         }
         Command::Lint {
             dirs,
             deny_warnings,
-        } => author::lint(dirs, *deny_warnings, g.json, style),
+        } => author::lint(out, dirs, *deny_warnings, g.json, style),
         Command::Test {
             dirs,
             filter,
             format,
         } => author::test(
+            out,
             dirs,
             filter.as_deref(),
-            if g.json { "json" } else { format },
+            if g.json {
+                author::Format::Json
+            } else {
+                *format
+            },
             style,
         ),
-        Command::New { dir, id } => author::new_pack(dir, id.as_deref()),
+        Command::New { dir, id } => author::new_pack(out, dir, id.as_deref()),
+        Command::Feedback(a) => outcomes_cmd::feedback(out, g, a),
+        Command::Gaps(a) => outcomes_cmd::gaps(out, g, a, style),
     }
 }
 
-fn strsim_ratio(a: &str, b: &str) -> f64 {
-    // small local similarity, enough for "did you mean"
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let common = a.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
-    common as f64 / a.len().max(b.len()).max(1) as f64
-}
-
-fn interactive_loop(engine: &Engine, mut q: Query, style: &render::Style, json: bool) -> CliResult {
+fn interactive_loop(
+    out: &mut dyn Write,
+    engine: &Engine,
+    mut q: Query,
+    style: &render::Style,
+    json: bool,
+) -> CliResult {
     let stdin = std::io::stdin();
     let mut lines = stdin.lock().lines();
     let mut skipped: Vec<String> = Vec::new();
     loop {
-        let d = engine
-            .diagnose(&q)
-            .map_err(|e| (exit::USAGE, e.to_string()))?;
+        let d = engine.diagnose(&q).map_err(query_failed)?;
         let next = d
             .questions
             .iter()
             .find(|x| !skipped.contains(&x.fact))
             .cloned();
         let Some(question) = next else {
-            if json {
-                print_json(&d)?;
-            } else {
-                render::diagnosis(style, &d, true);
-            }
-            return Ok(if d.matches.is_empty() {
-                exit::NO_MATCH
-            } else {
-                exit::OK
-            });
+            return finish(out, style, &d, json, true);
         };
         if !json {
             render::diagnosis_brief(style, &d);
@@ -499,31 +524,14 @@ fn interactive_loop(engine: &Engine, mut q: Query, style: &render::Style, json: 
         };
         eprint!("{}{} (empty to skip, q to stop): ", question.text, choices);
         let _ = std::io::stderr().flush();
-        let Some(Ok(answer)) = lines.next() else {
-            skipped.push(question.fact.clone());
-            if json {
-                print_json(&d)?;
-            } else {
-                render::diagnosis(style, &d, true);
-            }
-            return Ok(if d.matches.is_empty() {
-                exit::NO_MATCH
-            } else {
-                exit::OK
-            });
+        let answer = match lines.next() {
+            Some(Ok(answer)) => answer,
+            // end of input (or unreadable input): the answer so far
+            _ => return finish(out, style, &d, json, true),
         };
         let answer = answer.trim();
         if answer == "q" {
-            if json {
-                print_json(&d)?;
-            } else {
-                render::diagnosis(style, &d, true);
-            }
-            return Ok(if d.matches.is_empty() {
-                exit::NO_MATCH
-            } else {
-                exit::OK
-            });
+            return finish(out, style, &d, json, true);
         }
         if answer.is_empty() {
             skipped.push(question.fact.clone());

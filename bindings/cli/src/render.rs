@@ -2,8 +2,18 @@
 
 use std::io::{IsTerminal, Write};
 
-use fixbook::diagnose::Candidate;
-use fixbook::{Diagnosis, EntryInfo, PackInfo, Verdict};
+use fixbook::{Diagnosis, EntryInfo, Explanation, PackInfo, Verdict};
+
+/// When to colour (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
 
 /// Colours on or off.
 pub struct Style {
@@ -11,17 +21,24 @@ pub struct Style {
 }
 
 impl Style {
-    /// `when`: auto, always or never.
-    pub fn new(when: &str) -> Style {
+    /// The style for `when` (auto: on when standard output is a terminal and `NO_COLOR` is
+    /// unset or empty).
+    pub fn new(when: ColorChoice) -> Style {
         let color = match when {
-            "always" => true,
-            "never" => false,
-            _ => {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
                 std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                     && std::io::stdout().is_terminal()
             }
         };
         Style { color }
+    }
+
+    /// No colour (for tests and files).
+    #[cfg(test)]
+    pub fn plain() -> Style {
+        Style { color: false }
     }
 
     fn paint(&self, code: &str, s: &str) -> String {
@@ -68,17 +85,16 @@ impl Style {
 }
 
 /// Prints a diagnosis; `detailed` shows every cause and all questions.
-pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
-    let mut out = std::io::stdout().lock();
+pub fn diagnosis(out: &mut dyn Write, s: &Style, d: &Diagnosis, detailed: bool) {
     for n in &d.notes {
-        let _ = writeln!(out, "{}", s.dim(&format!("note: {n}")));
+        w!(out, "{}", s.dim(&format!("note: {n}")));
     }
     if d.matches.is_empty() {
-        let _ = writeln!(out, "No known problem matches this text.");
+        w!(out, "No known problem matches this text.");
         return;
     }
     for (i, m) in d.matches.iter().enumerate() {
-        let _ = writeln!(
+        w!(
             out,
             "{}. {}  {}",
             i + 1,
@@ -90,13 +106,13 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
             ))
         );
         for sig in &m.evidence.signatures {
-            let _ = writeln!(out, "   {} {} \"{}\"", s.dim("matched"), sig.id, sig.text);
+            w!(out, "   {} {} \"{}\"", s.dim("matched"), sig.id, sig.text);
         }
         if m.evidence.signatures.is_empty() && !m.evidence.terms.is_empty() {
-            let _ = writeln!(out, "   {} {}", s.dim("words"), m.evidence.terms.join(", "));
+            w!(out, "   {} {}", s.dim("words"), m.evidence.terms.join(", "));
         }
         for (k, v) in &m.evidence.facts {
-            let _ = writeln!(out, "   {} {k} = {v}", s.dim("fact"));
+            w!(out, "   {} {k} = {v}", s.dim("fact"));
         }
         let shown: Vec<_> = if detailed || i == 0 {
             m.causes.iter().collect()
@@ -107,51 +123,51 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
                 .collect()
         };
         if detailed && !m.evidence.symptoms.is_empty() {
-            let _ = writeln!(out, "   {}", s.cyan("symptoms"));
+            w!(out, "   {}", s.cyan("symptoms"));
             for sy in &m.evidence.symptoms {
                 let what = if sy.description.is_empty() {
                     &sy.id
                 } else {
                     &sy.description
                 };
-                let _ = writeln!(out, "     - {what} [{}]", s.verdict(sy.verdict));
+                w!(out, "     - {what} [{}]", s.verdict(sy.verdict));
             }
         }
         if !shown.is_empty() {
-            let _ = writeln!(out, "   {}", s.cyan("causes"));
+            w!(out, "   {}", s.cyan("causes"));
             for c in shown {
-                let _ = writeln!(out, "     - {} [{}]", c.title, s.verdict(c.verdict));
+                w!(out, "     - {} [{}]", c.title, s.verdict(c.verdict));
                 if let Some(e) = &c.error {
-                    let _ = writeln!(out, "       {}", s.red(e));
+                    w!(out, "       {}", s.red(e));
                 }
             }
         }
         if i == 0 || detailed {
             if !m.remedy.is_empty() {
-                let _ = writeln!(out, "   {}", s.cyan("fix"));
+                w!(out, "   {}", s.cyan("fix"));
                 for (n, step) in m.remedy.iter().enumerate() {
-                    let _ = writeln!(out, "     {}. {step}", n + 1);
+                    w!(out, "     {}. {step}", n + 1);
                 }
             }
             for r in m.references.iter().take(2) {
                 let url = r.url.as_deref().unwrap_or("");
-                let _ = writeln!(out, "   {} {} {}", s.dim("see"), r.title, s.dim(url));
+                w!(out, "   {} {} {}", s.dim("see"), r.title, s.dim(url));
             }
         }
     }
     if let Some(t) = &d.trace {
-        let _ = writeln!(out, "\n{}", s.cyan("trace"));
+        w!(out, "\n{}", s.cyan("trace"));
         let normalized: String = t.normalized.chars().take(200).collect();
-        let _ = writeln!(out, "  normalised: {normalized}");
-        let _ = writeln!(out, "  terms: {}", t.terms.join(", "));
+        w!(out, "  normalised: {normalized}");
+        w!(out, "  terms: {}", t.terms.join(", "));
         for c in &t.candidates {
             let mark = if c.accepted { s.green("+") } else { s.dim("-") };
-            let _ = writeln!(out, "  {mark} {} score {:.2}: {}", c.id, c.score, c.reason);
+            w!(out, "  {mark} {} score {:.2}: {}", c.id, c.score, c.reason);
             if !c.signatures.is_empty() {
-                let _ = writeln!(out, "      signatures: {}", c.signatures.join(", "));
+                w!(out, "      signatures: {}", c.signatures.join(", "));
             }
             if !c.terms.is_empty() {
-                let _ = writeln!(
+                w!(
                     out,
                     "      terms: {} (weight {:.2}, coverage {:.0}%, {} phrase(s))",
                     c.terms.join(", "),
@@ -171,7 +187,7 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
                     .as_ref()
                     .map(|w| format!(" - {w}"))
                     .unwrap_or_default();
-                let _ = writeln!(
+                w!(
                     out,
                     "      {} [{}] read: {read}{why}",
                     k.id,
@@ -186,14 +202,14 @@ pub fn diagnosis(s: &Style, d: &Diagnosis, detailed: bool) {
         .take(if detailed { 5 } else { 2 })
         .collect();
     if !qs.is_empty() {
-        let _ = writeln!(out, "\n{}", s.cyan("ask next"));
+        w!(out, "\n{}", s.cyan("ask next"));
         for q in qs {
             let choices = if q.choices.is_empty() {
                 String::new()
             } else {
                 format!(" [{}]", q.choices.join(" / "))
             };
-            let _ = writeln!(
+            w!(
                 out,
                 "  - {}{}  {}",
                 q.text,
@@ -216,29 +232,30 @@ pub fn diagnosis_brief(s: &Style, d: &Diagnosis) {
 }
 
 /// One matching line of `scan`.
-pub fn scan_line(s: &Style, out: &mut impl Write, line: u64, d: &Diagnosis) {
+pub fn scan_line(out: &mut dyn Write, s: &Style, line: u64, d: &Diagnosis) {
     let ids: Vec<String> = d
         .matches
         .iter()
         .map(|m| format!("{} ({:.2})", m.id, m.score))
         .collect();
-    let _ = writeln!(out, "{}: {}", s.dim(&line.to_string()), ids.join(", "));
+    w!(out, "{}: {}", s.dim(&line.to_string()), ids.join(", "));
 }
 
 /// The `packs` listing.
-pub fn packs(s: &Style, packs: &[PackInfo]) {
+pub fn packs(out: &mut dyn Write, s: &Style, packs: &[PackInfo]) {
     if packs.is_empty() {
-        outln!("No packs loaded.");
+        w!(out, "No packs loaded.");
     }
     for p in packs {
-        outln!(
+        w!(
+            out,
             "{} {}  {} entries  {}",
             s.bold(&p.id),
             p.version,
             p.entries,
             s.dim(&format!("from {}", origin(&p.origin)))
         );
-        outln!("    {}", p.name);
+        w!(out, "    {}", p.name);
     }
 }
 
@@ -247,52 +264,59 @@ fn origin(o: &fixbook::pack::Origin) -> String {
 }
 
 /// The `show` view of one entry.
-pub fn entry(s: &Style, e: &EntryInfo) {
-    outln!("{}  {}", s.bold(&e.title), s.dim(&format!("[{}]", e.id)));
-    outln!(
+pub fn entry(out: &mut dyn Write, s: &Style, e: &EntryInfo) {
+    w!(
+        out,
+        "{}  {}",
+        s.bold(&e.title),
+        s.dim(&format!("[{}]", e.id))
+    );
+    w!(
+        out,
         "{}",
         s.dim(&format!("{}:{}", e.location.path, e.location.line))
     );
     if !e.summary.is_empty() {
-        outln!("\n{}", e.summary);
+        w!(out, "\n{}", e.summary);
     }
     if !e.signatures.is_empty() {
-        outln!("\n{}", s.cyan("signatures"));
+        w!(out, "\n{}", s.cyan("signatures"));
         for sig in &e.signatures {
-            outln!("  {}  {}", sig.id, sig.pattern);
+            w!(out, "  {}  {}", sig.id, sig.pattern);
         }
     }
     if !e.keywords.is_empty() {
-        outln!("\n{} {}", s.cyan("keywords"), e.keywords.join(", "));
+        w!(out, "\n{} {}", s.cyan("keywords"), e.keywords.join(", "));
     }
     if !e.causes.is_empty() {
-        outln!("\n{}", s.cyan("causes"));
+        w!(out, "\n{}", s.cyan("causes"));
         for c in &e.causes {
-            outln!("  {}: {}", c.id, c.title);
+            w!(out, "  {}: {}", c.id, c.title);
             if let Some(k) = &c.check {
-                outln!("    {}", s.dim(&format!("check: {k}")));
+                w!(out, "    {}", s.dim(&format!("check: {k}")));
             }
         }
     }
     if !e.facts.is_empty() {
-        outln!("\n{}", s.cyan("facts"));
+        w!(out, "\n{}", s.cyan("facts"));
         for f in &e.facts {
             let vals = if f.values.is_empty() {
                 String::new()
             } else {
                 format!(" ({})", f.values.join(" | "))
             };
-            outln!("  {} [{}{}]: {}", f.name, f.ty, vals, f.question);
+            w!(out, "  {} [{}{}]: {}", f.name, f.ty, vals, f.question);
         }
     }
     if !e.remedy.is_empty() {
-        outln!("\n{}", s.cyan("fix"));
+        w!(out, "\n{}", s.cyan("fix"));
         for (i, r) in e.remedy.iter().enumerate() {
-            outln!("  {}. {r}", i + 1);
+            w!(out, "  {}. {r}", i + 1);
         }
     }
     for p in &e.where_to_look {
-        outln!(
+        w!(
+            out,
             "{} {}{}{}",
             s.dim("look in"),
             p.place,
@@ -307,7 +331,8 @@ pub fn entry(s: &Style, e: &EntryInfo) {
         );
     }
     for r in &e.references {
-        outln!(
+        w!(
+            out,
             "{} {} {}",
             s.dim("see"),
             r.title,
@@ -317,31 +342,40 @@ pub fn entry(s: &Style, e: &EntryInfo) {
 }
 
 /// The `explain` view: why an entry matched or not.
-pub fn explain(s: &Style, id: &str, d: &Diagnosis, cand: Option<&Candidate>) {
-    let rank = d.matches.iter().position(|m| m.id == id);
-    match rank {
-        Some(r) => outln!("{} matched at rank {}", s.bold(id), r + 1),
-        None => outln!("{} did not match", s.bold(id)),
+pub fn explain(out: &mut dyn Write, s: &Style, x: &Explanation) {
+    let id = &x.id;
+    match x.rank {
+        Some(r) => w!(out, "{} matched at rank {}", s.bold(id), r),
+        None => w!(out, "{} did not match", s.bold(id)),
     }
-    if let Some(t) = &d.trace {
-        outln!("{} {}", s.dim("search terms:"), t.terms.join(", "));
+    if let Some(t) = &x.terms {
+        w!(out, "{} {}", s.dim("search terms:"), t.join(", "));
     }
-    let Some(c) = cand else {
-        outln!("  not a candidate: no signature matched and none of the search terms occurs in the entry");
+    let Some(c) = &x.candidate else {
+        w!(out, "  not a candidate: no signature matched and none of the search terms occurs in the entry");
         return;
     };
-    outln!(
+    w!(
+        out,
         "  score {:.2} (full-text {:.2}): {}",
         c.score,
         c.text_score,
         c.reason
     );
-    if c.signatures.is_empty() {
-        outln!("  signatures: none matched");
-    } else {
-        outln!("  signatures matched: {}", c.signatures.join(", "));
+    if let Some(p) = &c.prior {
+        w!(
+            out,
+            "  resolution history: {} (included in the score)",
+            p.note
+        );
     }
-    outln!(
+    if c.signatures.is_empty() {
+        w!(out, "  signatures: none matched");
+    } else {
+        w!(out, "  signatures matched: {}", c.signatures.join(", "));
+    }
+    w!(
+        out,
         "  terms that hit: {}",
         if c.terms.is_empty() {
             "none".into()
@@ -350,7 +384,8 @@ pub fn explain(s: &Style, id: &str, d: &Diagnosis, cand: Option<&Candidate>) {
         }
     );
     for k in &c.checks {
-        outln!(
+        w!(
+            out,
             "  {} [{}] read: {}{}",
             k.id,
             s.verdict(k.verdict),
@@ -364,5 +399,76 @@ pub fn explain(s: &Style, id: &str, d: &Diagnosis, cand: Option<&Candidate>) {
                 .map(|w| format!(" — {w}"))
                 .unwrap_or_default()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn rendered(f: impl FnOnce(&mut dyn Write)) -> String {
+        let mut buf: Vec<u8> = Vec::new();
+        f(&mut buf);
+        String::from_utf8(buf).unwrap()
+    }
+
+    #[test]
+    fn a_diagnosis_renders_its_top_match_fix_and_notes() {
+        let engine = fixbook::Engine::embedded().unwrap();
+        let d = engine.search_bytes(b"Session token not found or invalid \xff", 3);
+        let text = rendered(|out| diagnosis(out, &Style::plain(), &d, false));
+        assert!(
+            text.starts_with("note: input was not valid UTF-8"),
+            "{text}"
+        );
+        assert!(
+            text.contains("1. ")
+                && text.contains("[aws-iam-identity-center/session-token-invalid]"),
+            "{text}"
+        );
+        assert!(text.contains("   fix\n"), "{text}");
+        assert!(!text.contains('\x1b'), "plain style has no colour: {text}");
+    }
+
+    #[test]
+    fn no_match_says_so() {
+        let text = rendered(|out| diagnosis(out, &Style::plain(), &Diagnosis::default(), true));
+        assert_eq!(text, "No known problem matches this text.\n");
+    }
+
+    #[test]
+    fn explain_names_the_rank_or_the_miss() {
+        let engine = fixbook::Engine::embedded().unwrap();
+        let q = fixbook::Query::new("Session token not found or invalid");
+        let x = engine
+            .explain("aws-iam-identity-center/session-token-invalid", &q)
+            .unwrap();
+        let text = rendered(|out| explain(out, &Style::plain(), &x));
+        assert!(text.contains("matched at rank 1"), "{text}");
+        let x = engine
+            .explain("aws-iam-identity-center/protected-role", &q)
+            .unwrap();
+        let text = rendered(|out| explain(out, &Style::plain(), &x));
+        assert!(text.contains("did not match"), "{text}");
+    }
+
+    #[test]
+    fn a_scan_line_lists_ids_with_scores() {
+        let engine = fixbook::Engine::embedded().unwrap();
+        let d = engine.search("Session token not found or invalid", 1);
+        let text = rendered(|out| scan_line(out, &Style::plain(), 7, &d));
+        assert!(
+            text.starts_with("7: aws-iam-identity-center/session-token-invalid ("),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn colour_always_paints() {
+        let s = Style::new(ColorChoice::Always);
+        assert_eq!(s.bold("x"), "\x1b[1mx\x1b[0m");
+        assert_eq!(Style::new(ColorChoice::Never).bold("x"), "x");
     }
 }

@@ -3,6 +3,8 @@
 //! The input is read in chunks of whole lines by a reader thread, which stays at most one
 //! batch ahead; a batch of chunks is processed in parallel (rayon) and printed in order, so
 //! memory stays at a few chunks whatever the input size.
+//! A line longer than [`fixbook::input::MAX_LINE_BYTES`] is read up to that limit (the
+//! rest of it is skipped, not buffered) and its result carries a note saying so.
 //! Plain lines are matched by signature (one pass of the signature set over the whole
 //! chunk), and only lines that hit get a full diagnosis. JSON records (`--jsonl-field`) are
 //! free text, so each gets a full search.
@@ -11,7 +13,8 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Read, Write};
 
-use fixbook::{Diagnosis, Engine};
+use fixbook::answer::{ScanCounts, ScanRecord};
+use fixbook::{Diagnosis, Engine, Query};
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 
@@ -39,6 +42,8 @@ struct Chunk {
     bytes: Vec<u8>,
     first_line: u64,
     lines: u64,
+    /// Lines (index in the chunk) cut at [`fixbook::input::MAX_LINE_BYTES`].
+    cut: Vec<usize>,
 }
 
 struct LineResult {
@@ -47,40 +52,78 @@ struct LineResult {
     entries: Vec<String>,
 }
 
-fn read_chunk(reader: &mut impl BufRead, first_line: u64) -> std::io::Result<Option<Chunk>> {
+/// Skips the rest of a line (through its line break) in bounded memory.
+fn skip_line(reader: &mut impl BufRead) -> std::io::Result<()> {
+    loop {
+        let buf = reader.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        if let Some(i) = memchr::memchr(b'\n', buf) {
+            reader.consume(i + 1);
+            return Ok(());
+        }
+        let n = buf.len();
+        reader.consume(n);
+    }
+}
+
+/// Reads whole lines up to about [`CHUNK`] bytes; a line longer than `max_line` bytes is
+/// kept up to `max_line` bytes (its index goes to `cut`) and the rest of it skipped.
+fn read_chunk(
+    reader: &mut impl BufRead,
+    first_line: u64,
+    max_line: usize,
+) -> std::io::Result<Option<Chunk>> {
     let mut bytes = Vec::with_capacity(CHUNK + 4096);
+    let mut lines: u64 = 0;
+    let mut cut = Vec::new();
     while bytes.len() < CHUNK {
+        let start = bytes.len();
         let n = Read::by_ref(reader)
-            .take((CHUNK - bytes.len()) as u64)
-            .read_to_end(&mut bytes)?;
+            .take(max_line as u64 + 1)
+            .read_until(b'\n', &mut bytes)?;
         if n == 0 {
             break;
         }
+        if bytes.last() != Some(&b'\n') && n > max_line {
+            bytes.truncate(start + max_line);
+            skip_line(reader)?;
+            bytes.push(b'\n');
+            cut.push(lines as usize);
+        }
+        lines += 1;
     }
     if bytes.is_empty() {
         return Ok(None);
     }
-    if bytes.last() != Some(&b'\n') {
-        // finish the line
-        reader.read_until(b'\n', &mut bytes)?;
-    }
-    let lines =
-        memchr::memchr_iter(b'\n', &bytes).count() as u64 + u64::from(bytes.last() != Some(&b'\n'));
     Ok(Some(Chunk {
         bytes,
         first_line,
         lines,
+        cut,
     }))
+}
+
+/// The diagnosis of one line, decoded by the engine ([`fixbook::Query::from_bytes`]).
+fn diagnose_line(engine: &Engine, raw: &[u8], limit: usize, cut: bool) -> Diagnosis {
+    let q = Query::from_bytes(raw).limit(limit);
+    // without caller facts a query cannot fail
+    let mut d = engine.diagnose(&q).unwrap_or_default();
+    if cut {
+        d.notes.insert(
+            0,
+            fixbook::input::cut_line_note(fixbook::input::MAX_LINE_BYTES),
+        );
+    }
+    d
 }
 
 fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineResult> {
     // valid UTF-8 (the common case) is used in place; otherwise decoded with replacements
-    let (text, note) = match std::str::from_utf8(&chunk.bytes) {
-        Ok(text) => (Cow::Borrowed(text), None),
-        Err(_) => (
-            Cow::Owned(fixbook::matcher::decode_lossy(&chunk.bytes).0),
-            Some("line was not valid UTF-8; invalid bytes were replaced".to_owned()),
-        ),
+    let text = match std::str::from_utf8(&chunk.bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => Cow::Owned(fixbook::matcher::decode_lossy(&chunk.bytes).0),
     };
     let mut out = Vec::new();
     match opts.field {
@@ -94,7 +137,7 @@ fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineRe
                     Some(serde_json::Value::Null) | None => continue,
                     Some(other) => other.to_string(),
                 };
-                let d = engine.search(&t, opts.limit);
+                let d = diagnose_line(engine, t.as_bytes(), opts.limit, false);
                 if d.matches.is_empty() {
                     continue;
                 }
@@ -109,23 +152,18 @@ fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineRe
         None => {
             let hits = engine.scan_chunk(&text);
             // the raw lines are needed only to diagnose hits
-            let lines: Vec<&str> = if opts.count || hits.is_empty() {
+            let lines: Vec<&[u8]> = if opts.count || hits.is_empty() {
                 Vec::new()
             } else {
-                text.split_terminator('\n').collect()
+                chunk.bytes.split(|&b| b == b'\n').collect()
             };
             for hit in hits {
-                let raw = lines.get(hit.line).copied().unwrap_or_default();
                 let diagnosis = if opts.count {
                     None
                 } else {
-                    let mut d = engine.search(raw, opts.limit);
-                    if let Some(n) = &note {
-                        if raw.contains('\u{FFFD}') {
-                            d.notes.insert(0, n.clone());
-                        }
-                    }
-                    Some(d)
+                    let raw = lines.get(hit.line).copied().unwrap_or_default();
+                    let cut = chunk.cut.binary_search(&hit.line).is_ok();
+                    Some(diagnose_line(engine, raw, opts.limit, cut))
                 };
                 out.push(LineResult {
                     line: chunk.first_line + hit.line as u64,
@@ -179,7 +217,7 @@ pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8
         scope.spawn(move || {
             let mut next_line: u64 = 1;
             loop {
-                let chunk = read_chunk(&mut reader, next_line);
+                let chunk = read_chunk(&mut reader, next_line, fixbook::input::MAX_LINE_BYTES);
                 let more = matches!(chunk, Ok(Some(_)));
                 let item = match chunk {
                     Ok(Some(c)) => {
@@ -227,13 +265,12 @@ pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8
                     continue;
                 }
                 if opts.json {
-                    let mut rec = serde_json::json!({ "line": r.line, "matches": d.matches });
-                    if !d.notes.is_empty() {
-                        rec["notes"] = serde_json::json!(d.notes);
-                    }
-                    let _ = writeln!(out, "{rec}");
+                    let rec = ScanRecord::new(r.line, d);
+                    let json =
+                        serde_json::to_string(&rec).map_err(|e| (exit::USAGE, e.to_string()))?;
+                    let _ = writeln!(out, "{json}");
                 } else {
-                    crate::render::scan_line(style, &mut out, r.line, &d);
+                    crate::render::scan_line(&mut out, style, r.line, &d);
                 }
             }
             if let Some(pb) = &progress {
@@ -246,11 +283,13 @@ pub fn scan(engine: &Engine, opts: &ScanOptions<'_>, style: &Style) -> Result<u8
     }
     if opts.count {
         if opts.json {
-            let _ = writeln!(
-                out,
-                "{}",
-                serde_json::json!({ "lines": lines, "matched_lines": matched, "counts": totals })
-            );
+            let counts = ScanCounts {
+                lines,
+                matched_lines: matched,
+                counts: totals,
+            };
+            let json = serde_json::to_string(&counts).map_err(|e| (exit::USAGE, e.to_string()))?;
+            let _ = writeln!(out, "{json}");
         } else {
             for (id, n) in &totals {
                 let _ = writeln!(out, "{n:>10}  {id}");

@@ -4,16 +4,15 @@
 //! `python/fixbook/`; this side only converts arguments, releases the GIL while the engine
 //! works, and maps errors.
 
-use std::borrow::Cow;
 use std::path::PathBuf;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
-use fixbook::{Diagnosis, Engine, Query};
+use fixbook::{Engine, Query};
 
-use crate::errors::{io_error, EngineError, FixbookError, PackErrorDetail};
+use crate::errors::{EngineError, FixbookError, PackErrorDetail};
 use crate::facts;
 
 /// The fixbook engine: loaded packs, queried from any number of threads.
@@ -22,50 +21,65 @@ use crate::facts;
 /// `fixbook.Engine`, which wraps this class and returns typed results.
 #[pyclass(frozen, module = "fixbook._fixbook")]
 pub struct EngineCore {
-    engine: Engine,
+    pub(crate) engine: Engine,
+}
+
+impl EngineCore {
+    /// The engine (for the functions of other modules, e.g. `outcomes`).
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.engine
+    }
 }
 
 #[pymethods]
 impl EngineCore {
     /// Loads the embedded packs (unless `builtin` is false), the pack path
     /// (`FIXBOOK_PACK_PATH`, then the user's data folder; unless `pack_path` is false) and
-    /// `packs` (a folder or a list of folders, each a pack or a folder of packs).
+    /// `packs` (a folder or a list of folders, each a pack or a folder of packs); with
+    /// `outcomes`, opens that outcome store (an SQLite file, created if missing).
     #[new]
-    #[pyo3(signature = (packs=None, builtin=true, strict=false, pack_path=true))]
+    #[pyo3(signature = (packs=None, builtin=true, strict=false, pack_path=true, outcomes=None, keep_text=false, retention_days=180))]
+    #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
         packs: Option<&Bound<'_, PyAny>>,
         builtin: bool,
         strict: bool,
         pack_path: bool,
+        outcomes: Option<PathBuf>,
+        keep_text: bool,
+        retention_days: u32,
     ) -> PyResult<Self> {
         let dirs = pack_dirs(packs)?;
-        for d in &dirs {
-            // a folder passed explicitly must exist (a missing one on the pack path is normal)
-            if let Err(e) = std::fs::metadata(d) {
-                return Err(io_error(d, e));
-            }
-        }
+        // a folder named in `packs` must hold a pack: the engine decides, in every mode
         let mut builder = Engine::builder().builtin(builtin).strict(strict);
         if pack_path {
             builder = builder.pack_path_from_env();
         }
-        let builder = builder.pack_dirs(dirs);
+        let mut builder = builder.pack_dirs(dirs);
+        if let Some(db) = outcomes {
+            builder = builder
+                .outcomes(db)
+                .outcome_options(fixbook::outcomes::OutcomeOptions {
+                    keep_text,
+                    retention_days,
+                });
+        }
         let engine = py.detach(|| builder.build()).map_err(EngineError)?;
         Ok(EngineCore { engine })
     }
 
-    /// The best `limit` matches for `text` (str or bytes), as the JSON of a diagnosis.
+    /// The best `limit` matches for `text` (str or bytes), as the JSON of a diagnosis
+    /// (`limit` 0 means the engine's default).
     fn search(&self, py: Python<'_>, text: &Bound<'_, PyAny>, limit: usize) -> PyResult<String> {
-        let (text, note) = text_arg(text)?;
-        let text: &str = &text;
-        py.detach(|| serde_json::to_string(&with_note(self.engine.search(text, limit), note)))
-            .map_err(json_error)
+        let q = text_arg(text)?.limit(limit);
+        let answer = py.detach(|| self.engine.diagnose(&q).map(|d| serde_json::to_string(&d)));
+        answer.map_err(EngineError)?.map_err(json_error)
     }
 
     /// Diagnoses `text` with `facts` (a mapping of fact name to bool, int, float, str or
     /// list of str); `trace` adds the decision trace. Returns the JSON of a diagnosis.
-    #[pyo3(signature = (text, facts=None, limit=10, trace=false))]
+    #[pyo3(signature = (text, facts=None, limit=0, trace=false))]
     fn diagnose(
         &self,
         py: Python<'_>,
@@ -74,17 +88,12 @@ impl EngineCore {
         limit: usize,
         trace: bool,
     ) -> PyResult<String> {
-        let (text, note) = text_arg(text)?;
-        let mut q = Query::new(text.into_owned()).limit(limit);
+        let mut q = text_arg(text)?.limit(limit);
         q.trace = trace;
         if let Some(f) = facts.filter(|f| !f.is_none()) {
             q.facts = facts::from_mapping(&self.engine, f)?;
         }
-        let answer = py.detach(|| {
-            self.engine
-                .diagnose(&q)
-                .map(|d| serde_json::to_string(&with_note(d, note)))
-        });
+        let answer = py.detach(|| self.engine.diagnose(&q).map(|d| serde_json::to_string(&d)));
         answer.map_err(EngineError)?.map_err(json_error)
     }
 
@@ -146,46 +155,32 @@ fn pack_dirs(packs: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<PathBuf>> {
     Ok(dirs)
 }
 
-/// The query text: a str (lone surrogates replaced) or bytes (invalid UTF-8 replaced),
-/// with a note when something was replaced.
-fn text_arg<'a>(text: &'a Bound<'_, PyAny>) -> PyResult<(Cow<'a, str>, Option<String>)> {
+/// The query for `text`: a str, or bytes (`bytes`, `bytearray`) decoded by the engine
+/// ([`Query::from_bytes`]: invalid UTF-8 replaced, with a note). A str holding lone
+/// surrogates is not valid Unicode: its UTF-8 (surrogates kept) goes the same way.
+pub(crate) fn text_arg(text: &Bound<'_, PyAny>) -> PyResult<Query> {
     if let Ok(s) = text.cast::<PyString>() {
         return Ok(match s.to_str() {
-            Ok(s) => (Cow::Borrowed(s), None),
+            Ok(s) => Query::new(s),
             Err(_) => {
-                let lossy = s.to_string_lossy().into_owned();
-                let n = lossy
-                    .chars()
-                    .filter(|&c| c == char::REPLACEMENT_CHARACTER)
-                    .count();
-                let note = format!("input held lone surrogates: {n} replaced with U+FFFD");
-                (Cow::Owned(lossy), Some(note))
+                let raw = s.call_method1("encode", ("utf-8", "surrogatepass"))?;
+                Query::from_bytes(raw.cast::<PyBytes>()?.as_bytes())
             }
         });
     }
-    let bytes: Vec<u8> = if let Ok(b) = text.cast::<PyBytes>() {
-        b.as_bytes().to_vec()
-    } else if let Ok(b) = text.cast::<PyByteArray>() {
-        b.to_vec()
-    } else {
-        return Err(PyTypeError::new_err(format!(
-            "text must be str or bytes, not {}",
-            text.get_type()
-                .name()
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        )));
-    };
-    let (s, note) = fixbook::matcher::decode_lossy(&bytes);
-    Ok((Cow::Owned(s), note))
-}
-
-/// Puts a note about the input first, as the CLI does.
-fn with_note(mut d: Diagnosis, note: Option<String>) -> Diagnosis {
-    if let Some(n) = note {
-        d.notes.insert(0, n);
+    if let Ok(b) = text.cast::<PyBytes>() {
+        return Ok(Query::from_bytes(b.as_bytes()));
     }
-    d
+    if let Ok(b) = text.cast::<PyByteArray>() {
+        return Ok(Query::from_bytes(&b.to_vec()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "text must be str or bytes, not {}",
+        text.get_type()
+            .name()
+            .map(|n| n.to_string())
+            .unwrap_or_default()
+    )))
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> PyResult<String> {

@@ -6,7 +6,8 @@
 //!     ├── PackError          .errors: list[PackErrorDetail]
 //!     ├── QueryError         (also a ValueError)
 //!     │   └── FactError
-//!     └── SearchIndexError
+//!     ├── SearchIndexError
+//!     └── OutcomesError      the outcome store (SQLite file) failed
 //! OSError (FileNotFoundError, PermissionError, ...)   a file or folder could not be read
 //! UserWarning
 //! └── PackWarning            a pack was skipped (lenient load)
@@ -40,6 +41,13 @@ create_exception!(
     SearchIndexError,
     FixbookError,
     "The full-text index could not be built."
+);
+create_exception!(
+    fixbook,
+    OutcomesError,
+    FixbookError,
+    "The outcome store (an SQLite file) could not be opened, read or written: not a database, \
+     damaged, another program's, or locked too long."
 );
 create_exception!(
     fixbook,
@@ -210,6 +218,7 @@ fn to_pyerr(py: Python<'_>, err: fixbook::Error) -> PyErr {
             _ => PyOSError::new_err(message),
         },
         ErrorKind::Index => SearchIndexError::new_err(message),
+        ErrorKind::Outcomes => OutcomesError::new_err(message),
         _ => FixbookError::new_err(message),
     }
 }
@@ -244,6 +253,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("FactError", fact_error(py)?)?;
     m.add("SearchIndexError", py.get_type::<SearchIndexError>())?;
     m.add("PackWarning", py.get_type::<PackWarning>())?;
+    m.add("OutcomesError", py.get_type::<OutcomesError>())?;
     m.add_class::<PackErrorDetail>()?;
     Ok(())
 }

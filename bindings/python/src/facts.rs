@@ -9,9 +9,10 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 
-use fixbook::{Engine, FactType, FactValue};
+use fixbook::facts::FactTypeError;
+use fixbook::{Engine, FactValue};
 
-use crate::errors::new_fact_error;
+use crate::errors::EngineError;
 
 /// Converts a mapping of fact name → `bool | int | float | str | list[str]`.
 pub fn from_mapping(
@@ -31,18 +32,10 @@ pub fn from_mapping(
             PyTypeError::new_err(format!("fact names must be str, not {}", type_name(&key)))
         })?;
         let v = value_from_py(&value).map_err(|got| {
-            let py = facts.py();
-            let expected = match engine.fact(&name) {
-                Some(decl) if decl.ty == FactType::Enum => {
-                    format!("expected enum, one of {}", decl.values.join(", "))
-                }
-                Some(decl) => format!("expected {}", decl.ty),
-                None => "expected bool, int, float, str or a list of str".to_owned(),
-            };
-            new_fact_error(
-                py,
-                format!("invalid fact: fact `{name}`: {expected}, got {got}"),
-            )
+            // the engine's wording, as for every other fact error
+            let decl = engine.fact(&name);
+            let e = FactTypeError::unsupported(&name, decl.as_ref(), &got);
+            PyErr::from(EngineError(fixbook::Error::from(e)))
         })?;
         out.insert(name, v);
     }

@@ -5,9 +5,11 @@
 //! [`errors`] holds the exception classes and the one mapping from engine errors to them.
 //! The typed result classes live in Python (`python/fixbook/_model.py`), built from that JSON.
 
+mod batch;
 mod engine;
 mod errors;
 mod facts;
+mod outcomes;
 
 use pyo3::prelude::*;
 
@@ -16,7 +18,12 @@ use pyo3::prelude::*;
 fn _fixbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("ENGINE_VERSION", fixbook::VERSION)?;
+    m.add("DEFAULT_LIMIT", fixbook::DEFAULT_LIMIT)?;
     m.add_class::<engine::EngineCore>()?;
+    m.add_class::<batch::ArrowResult>()?;
+    m.add_function(wrap_pyfunction!(batch::diagnose_many, m)?)?;
+    m.add_function(wrap_pyfunction!(batch::diagnose_arrow, m)?)?;
     errors::register(m)?;
+    outcomes::register(m)?;
     Ok(())
 }

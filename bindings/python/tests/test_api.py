@@ -78,7 +78,9 @@ def test_search_limit_and_nothing_relevant(engine: fixbook.Engine) -> None:
     assert len(engine.search("An unexpected error has occurred", limit=1)) == 1
     assert engine.search("the printer on floor 3 jams on duplex pages") == []
     assert engine.search("") == []
-    assert engine.search(SESSION_TEXT, limit=0) == []
+    # 0 means the engine's default, in every door
+    assert engine.search(SESSION_TEXT, limit=0) == engine.search(SESSION_TEXT) != []
+    assert fixbook.DEFAULT_LIMIT == 10
     with pytest.raises(ValueError):
         engine.search(SESSION_TEXT, limit=-1)
     with pytest.raises(TypeError):

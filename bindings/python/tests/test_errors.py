@@ -169,10 +169,10 @@ def test_folder_without_a_pack_is_reported(tmp_path: Path, write_pack) -> None:
     good = write_pack("good", minimal_pack("good"))
     empty = tmp_path / "empty"
     empty.mkdir()
-    with pytest.warns(fixbook.PackWarning, match="no pack here"):
-        e = fixbook.Engine([good, empty], builtin=False, pack_path=False)
-    assert [p.id for p in e.packs] == ["good"]
-    assert [(s.kind, s.path) for s in e.skipped] == [("io", str(empty))]
+    # an error in every mode, decided by the engine (as the CLI and C report it)
+    with pytest.raises(fixbook.PackError, match="no pack here") as info:
+        fixbook.Engine([good, empty], builtin=False, pack_path=False)
+    assert [(d.kind, d.path) for d in info.value.errors] == [("io", str(empty))]
     err = load_strict(empty)
     assert [(d.kind, d.path) for d in err.errors] == [("io", str(empty))]
 
@@ -183,8 +183,9 @@ def test_missing_folder_is_file_not_found(tmp_path: Path) -> None:
         fixbook.Engine(missing, pack_path=False)
     assert info.value.errno == errno.ENOENT
     assert info.value.filename == str(missing)
+    # the first named folder without a pack is the one reported
     with pytest.raises(OSError):
-        fixbook.Engine([tmp_path, missing], pack_path=False)
+        fixbook.Engine([missing, tmp_path], pack_path=False)
 
 
 def test_missing_folder_on_pack_path_is_fine(tmp_path: Path, monkeypatch) -> None:

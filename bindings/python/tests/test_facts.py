@@ -117,7 +117,7 @@ def test_unsupported_python_values(typed_engine: fixbook.Engine, value: object, 
 
 
 def test_unsupported_value_of_undeclared_fact(typed_engine: fixbook.Engine) -> None:
-    with pytest.raises(fixbook.FactError, match="`x.y`: expected bool, int, float, str or a list"):
+    with pytest.raises(fixbook.FactError, match="`x.y`: expected bool, int, float, string or a list of strings"):
         typed_engine.diagnose(TEXT, facts={"x.y": object()})
 
 

@@ -30,10 +30,22 @@ pub use model::{
 pub use tuning::QueryLimits;
 
 /// Runs a query against a pack set.
+#[cfg(test)]
 pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diagnosis> {
+    run_with(set, q, limits, None)
+}
+
+/// Runs a query against a pack set; with an outcome store, resolution history reorders the
+/// matches kept (see [`crate::outcomes::prior`]).
+pub(crate) fn run_with(
+    set: &PackSet,
+    q: &Query,
+    limits: &QueryLimits,
+    outcomes: Option<&crate::outcomes::Outcomes>,
+) -> Result<Diagnosis> {
     let mut notes = Vec::new();
     let caller = input::caller_facts(set, &q.facts, &mut notes)?;
-    let limit = q.limit.unwrap_or(limits.default_limit);
+    let limit = q.limit.filter(|&n| n > 0).unwrap_or(limits.default_limit);
 
     // 1. normalise and recognise variable parts
     let input = input::read(&q.text, limits);
@@ -77,6 +89,17 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         }
     }
 
+    // 6b. resolution history reorders the matches kept, never which are kept
+    let priors = crate::outcomes::prior::rerank(outcomes, &mut kept, |r| {
+        let g = r.scored.entry;
+        (
+            set.entry(g).id.clone(),
+            set.pack_of(g).id.clone(),
+            &mut r.scored.score,
+        )
+    });
+    let best = kept.first().map_or(best, |r| r.scored.score);
+
     // 7. confidence
     let second = kept.get(1).map_or(0.0, |r| r.scored.score);
     let mut matches = Vec::with_capacity(kept.len());
@@ -84,7 +107,7 @@ pub(crate) fn run(set: &PackSet, q: &Query, limits: &QueryLimits) -> Result<Diag
         let mut m = r.found;
         m.score = score::round3(r.scored.score);
         m.confidence = score::round3(score::confidence(r.scored.score, rank, best, second));
-        trace.accept(&r.scored, rank, r.checks);
+        trace.accept(&r.scored, rank, r.checks, priors[rank].clone());
         matches.push(m);
     }
 

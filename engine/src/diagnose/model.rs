@@ -9,7 +9,7 @@ use crate::pack::{Place, Reference};
 use crate::script::Verdict;
 
 /// A question to ask a person.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Question {
     /// The fact it asks for.
     pub fact: String,
@@ -27,7 +27,7 @@ pub struct Question {
 }
 
 /// A signature that matched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SignatureEvidence {
     /// Signature id inside the entry.
     pub id: String,
@@ -38,7 +38,7 @@ pub struct SignatureEvidence {
 }
 
 /// Why an entry matched.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct Evidence {
     /// Signatures that matched, with where.
     pub signatures: Vec<SignatureEvidence>,
@@ -52,7 +52,7 @@ pub struct Evidence {
 }
 
 /// A symptom's verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct SymptomResult {
     /// Symptom id inside the entry.
     pub id: String,
@@ -63,7 +63,7 @@ pub struct SymptomResult {
 }
 
 /// One cause of a match, with its verdict.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CauseResult {
     /// Cause id inside the entry.
     pub id: String,
@@ -89,7 +89,7 @@ pub struct CauseResult {
 }
 
 /// A known problem that matches the input.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Match {
     /// `pack/entry`.
     pub id: String,
@@ -117,7 +117,7 @@ pub struct Match {
 }
 
 /// The engine's answer to a query.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct Diagnosis {
     /// Matches, best first; empty when nothing is relevant.
     pub matches: Vec<Match>,
@@ -132,7 +132,7 @@ pub struct Diagnosis {
 }
 
 /// The full decision trace: every candidate, and why it won or lost.
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+#[derive(Debug, Clone, PartialEq, Serialize, Default, schemars::JsonSchema)]
 pub struct Trace {
     /// The normalised input.
     pub normalized: String,
@@ -143,7 +143,7 @@ pub struct Trace {
 }
 
 /// One candidate in the trace.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Candidate {
     /// `pack/entry`.
     pub id: String,
@@ -167,10 +167,14 @@ pub struct Candidate {
     pub reason: String,
     /// Checks run: (cause or symptom id, verdict, facts read).
     pub checks: Vec<CheckTrace>,
+    /// Resolution history from the outcome store and what it did to the score (`score`
+    /// includes it), when there is any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prior: Option<crate::outcomes::Prior>,
 }
 
 /// One check in the trace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct CheckTrace {
     /// `cause:<id>` or `symptom:<id>`.
     pub id: String,
@@ -192,7 +196,7 @@ pub struct Query {
     /// Facts the caller knows. Each pack sees those it declares, strings converted to the type
     /// it declares.
     pub facts: BTreeMap<String, FactValue>,
-    /// Maximum matches (default 10).
+    /// Maximum matches; absent or 0 means [`crate::DEFAULT_LIMIT`].
     pub limit: Option<usize>,
     /// Only these packs (ids); empty means all.
     pub packs: Vec<String>,
@@ -200,6 +204,10 @@ pub struct Query {
     pub trace: bool,
     /// Let draft entries match too.
     pub drafts: bool,
+    /// Notes about how the text was read (see [`Query::from_bytes`]); the answer starts
+    /// with them.
+    #[serde(skip)]
+    pub(crate) input_notes: Vec<String>,
 }
 
 impl Query {

@@ -60,10 +60,17 @@ impl<'a> TraceLog<'a> {
     }
 
     /// Records a returned candidate at `rank` (0-based).
-    pub fn accept(&mut self, c: &Scored, rank: usize, checks: Vec<CheckTrace>) {
+    pub fn accept(
+        &mut self,
+        c: &Scored,
+        rank: usize,
+        checks: Vec<CheckTrace>,
+        prior: Option<crate::outcomes::Prior>,
+    ) {
         if self.on {
             let mut t = self.candidate(c, true, format!("rank {}", rank + 1));
             t.checks = checks;
+            t.prior = prior;
             self.accepted.push(t);
         }
     }
@@ -121,6 +128,7 @@ impl<'a> TraceLog<'a> {
             accepted,
             reason,
             checks: Vec::new(),
+            prior: None,
         }
     }
 }

@@ -26,9 +26,9 @@ pub struct QueryLimits {
 impl Default for QueryLimits {
     fn default() -> Self {
         QueryLimits {
-            max_input_bytes: 16 << 20,
+            max_input_bytes: crate::input::MAX_INPUT_BYTES,
             max_search_bytes: 64 << 10,
-            default_limit: 10,
+            default_limit: crate::input::DEFAULT_LIMIT,
             max_check_time: Duration::from_millis(250),
         }
     }

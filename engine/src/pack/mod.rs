@@ -17,7 +17,7 @@ use crate::facts::{FactDecl, FactValue};
 use crate::matcher::Pattern;
 use crate::script::{Check, Limits, ScriptEngine};
 
-pub use load::{is_valid_id, load_pack, LoadOptions, ID_RULE};
+pub use load::{load_pack, LoadOptions};
 pub use source::{Origin, PackSource, SourceFile};
 
 /// The pack format version this engine reads.
@@ -172,7 +172,7 @@ pub struct Cause {
 }
 
 /// A link to further reading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Reference {
     /// Title of the page.
     pub title: String,
@@ -182,7 +182,7 @@ pub struct Reference {
 }
 
 /// A place to look for evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct Place {
     /// The log, console or tool.
     pub place: String,

@@ -82,12 +82,21 @@ fn read_limited(path: &Path) -> Result<String, PackError> {
             "split the file into several files under entries/",
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| {
-        io_error(
-            path,
-            format!("cannot read: {e}"),
-            "check the path and permissions",
-        )
+    // bounded read: the size in the metadata may be wrong (a FIFO, a device, a file growing)
+    let bytes = crate::input::read_file_bounded(path, MAX_FILE_SIZE as usize).map_err(|e| {
+        let hint = match &e {
+            crate::Error::Io { source, .. }
+                if source.kind() == std::io::ErrorKind::FileTooLarge =>
+            {
+                "split the file into several files under entries/"
+            }
+            _ => "check the path and permissions",
+        };
+        let message = match e {
+            crate::Error::Io { source, .. } => format!("cannot read: {source}"),
+            other => format!("cannot read: {other}"),
+        };
+        io_error(path, message, hint)
     })?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
@@ -137,7 +146,7 @@ impl PackSource {
             return Err(vec![io_error(
                 &manifest,
                 format!("{} is not a pack: it has no pack.toml", dir.display()),
-                "point at a pack folder (one with pack.toml), or create one with `fixbook new`",
+                "point at a pack folder (one with pack.toml), or create one there",
             )]);
         }
         let mut paths = vec![manifest];

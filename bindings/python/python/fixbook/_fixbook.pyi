@@ -6,19 +6,27 @@ from typing import Any, final
 
 __all__ = [
     "__version__",
+    "DEFAULT_LIMIT",
     "ENGINE_VERSION",
     "EngineCore",
+    "ArrowResult",
+    "diagnose_many",
+    "diagnose_arrow",
     "FixbookError",
     "PackError",
     "QueryError",
     "FactError",
     "SearchIndexError",
+    "OutcomesError",
     "PackWarning",
     "PackErrorDetail",
+    "feedback",
+    "gaps",
 ]
 
 __version__: str
 ENGINE_VERSION: str
+DEFAULT_LIMIT: int
 
 @final
 class EngineCore:
@@ -30,13 +38,16 @@ class EngineCore:
         builtin: bool = True,
         strict: bool = False,
         pack_path: bool = True,
+        outcomes: str | os.PathLike[str] | None = None,
+        keep_text: bool = False,
+        retention_days: int = 180,
     ) -> EngineCore: ...
     def search(self, text: str | bytes | bytearray, limit: int) -> str: ...
     def diagnose(
         self,
         text: str | bytes | bytearray,
         facts: Mapping[str, Any] | None = None,
-        limit: int = 10,
+        limit: int = 0,
         trace: bool = False,
     ) -> str: ...
     def reload(self) -> None: ...
@@ -45,6 +56,30 @@ class EngineCore:
     def fact(self, name: str) -> str | None: ...
     def skipped(self) -> list[PackErrorDetail]: ...
     def entry_ids(self) -> list[str]: ...
+
+def diagnose_many(
+    core: EngineCore,
+    texts: Iterable[str | bytes | bytearray],
+    facts: Mapping[str, Any] | Iterable[Mapping[str, Any] | None] | None = None,
+    limit: int = 10,
+) -> list[str | Exception]:
+    """Diagnoses every text in parallel; per row the answer's JSON or the row's exception."""
+
+def diagnose_arrow(
+    core: EngineCore,
+    texts: Any,
+    facts: Any = None,
+    limit: int = 3,
+) -> ArrowResult:
+    """Diagnoses every row of an Arrow array of texts in parallel; a struct array of results."""
+
+@final
+class ArrowResult:
+    """A struct array of results, exported through the Arrow PyCapsule interface."""
+
+    def __arrow_c_array__(self, requested_schema: object | None = None) -> tuple[object, object]:
+        """``(schema capsule, array capsule)`` of the Arrow C data interface."""
+    def __len__(self) -> int: ...
 
 @final
 class PackErrorDetail:
@@ -90,6 +125,26 @@ class FactError(QueryError):
 
 class SearchIndexError(FixbookError):
     """The full-text index could not be built."""
+
+class OutcomesError(FixbookError):
+    """The outcome store (an SQLite file) could not be opened, read or written."""
+
+def feedback(
+    core: EngineCore,
+    entry: str,
+    outcome: str,
+    text: str | None = None,
+    ticket: str | None = None,
+) -> int:
+    """Records whether ``entry`` solved a problem; returns the row id."""
+
+def gaps(
+    core: EngineCore,
+    since: str | None = None,
+    limit: int | None = None,
+    draft: str | os.PathLike[str] | None = None,
+) -> str:
+    """The content gaps as JSON; with ``draft``, writes a draft pack there."""
 
 class PackWarning(UserWarning):
     """A pack was skipped because of errors (lenient load)."""

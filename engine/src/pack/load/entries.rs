@@ -65,7 +65,7 @@ fn check_id_rule(
             PackErrorKind::InvalidValue,
             id.span(),
             format!("{what} id `{}` is not valid", id.get_ref()),
-            format!("use {ID_RULE}"),
+            ID_RULE,
             Some(entry),
         ));
     }

@@ -62,7 +62,7 @@ fn check_id(loader: &mut Loader<'_>, mctx: &FileCtx<'_>, manifest: &RawFile) -> 
             PackErrorKind::InvalidValue,
             id.span(),
             format!("pack id `{}` is not valid", id.get_ref()),
-            format!("use {ID_RULE}"),
+            ID_RULE,
             None,
         )),
         Some(id) => pack_id = id.get_ref().clone(),

@@ -7,7 +7,7 @@
 //! One file per job, in the order [`load_pack`] runs them: `toml_error` (serde's errors
 //! located and worded), `manifest` (`pack.toml` and its limits), `facts` (declarations,
 //! helpers, extractors), `entries`; under them `span` (every position conversion),
-//! `names` (id, fact-name and date rules) and `compile` (checks, patterns and the one
+//! `names` (fact-name and date rules; ids are `crate::names`) and `compile` (checks, patterns and the one
 //! undeclared-fact error).
 
 mod compile;
@@ -23,8 +23,6 @@ use super::{Pack, PackSource, SourceFile};
 use crate::error::{PackError, PackErrorKind};
 use crate::script::Limits;
 use span::FileCtx;
-
-pub use names::{is_valid_id, ID_RULE};
 
 /// Options for loading packs.
 #[derive(Debug, Clone)]

@@ -1,20 +1,10 @@
-//! Names: the rules for ids, fact names and dates, and suggestions for a misspelt name.
+//! Names: the rules for fact names and dates; the id rule and "did you mean" are the
+//! engine's (`crate::names`), shared with the doors.
 
-/// The id rule in words, for messages: what [`is_valid_id`] accepts.
-pub const ID_RULE: &str = "lowercase letters, digits, '-' and '_', starting with a letter or digit";
+pub(super) use crate::names::{did_you_mean, is_valid_id, ID_RULE};
 
 // Ids, fact names and dates are checked by hand: these run for every entry, and compiling
 // a regex for each would cost more than all the checks together.
-
-/// Whether `s` is a valid pack, entry, signature, symptom or cause id: [`ID_RULE`]
-/// (`^[a-z0-9][a-z0-9_-]*$`). Tools that create packs use it to refuse what loading would.
-pub fn is_valid_id(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && (b[0].is_ascii_lowercase() || b[0].is_ascii_digit())
-        && b.iter()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
-}
 
 /// `^[a-z][a-z0-9_]*(\.[a-z0-9_]+)*$`
 pub(super) fn is_fact_name(s: &str) -> bool {
@@ -41,19 +31,6 @@ pub(super) fn is_date(s: &str) -> bool {
         && num(0..4).is_some()
         && num(5..7).is_some_and(|m| (1..=12).contains(&m))
         && num(8..10).is_some_and(|d| (1..=31).contains(&d))
-}
-
-/// Suggests the closest of `candidates` to `word`, if one is close.
-pub(super) fn did_you_mean<'c>(
-    word: &str,
-    candidates: impl IntoIterator<Item = &'c str>,
-) -> Option<&'c str> {
-    candidates
-        .into_iter()
-        .map(|c| (strsim::jaro_winkler(word, c), c))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, c)| c)
 }
 
 /// Input facts the engine always provides.

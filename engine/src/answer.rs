@@ -1,0 +1,157 @@
+//! The records the doors print besides a [`Diagnosis`]: one scanned line, scan totals, an
+//! explanation, the pack listing, lint and test reports. Each door serialises these types
+//! as they are (no door builds its own JSON), so every door prints the same shape; the
+//! schemas of [`Diagnosis`] and [`ScanRecord`] are committed in `schema/` (see
+//! [`diagnosis_schema`], [`scan_record_schema`]).
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::diagnose::{Candidate, Diagnosis, Match, Query};
+use crate::engine::{Engine, PackInfo};
+use crate::error::{PackError, Result};
+use crate::lint::Warning;
+use crate::testing::Outcome;
+
+/// One matching line of a scanned log (`fixbook scan --json` prints one per line).
+#[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
+pub struct ScanRecord {
+    /// Line number in the input, 1-based.
+    pub line: u64,
+    /// Matches for the line, best first (never empty).
+    pub matches: Vec<Match>,
+    /// Notes about the line (invalid UTF-8 replaced, cut at the line limit, …).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+impl ScanRecord {
+    /// The record of line `line` from its diagnosis.
+    pub fn new(line: u64, d: Diagnosis) -> ScanRecord {
+        ScanRecord {
+            line,
+            matches: d.matches,
+            notes: d.notes,
+        }
+    }
+}
+
+/// Per-entry totals of a scan (`fixbook scan --count --json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Default)]
+pub struct ScanCounts {
+    /// Lines read.
+    pub lines: u64,
+    /// Lines where a signature matched.
+    pub matched_lines: u64,
+    /// Matching lines per entry id.
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// Why an entry matched a text or not (`fixbook explain`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Explanation {
+    /// The entry, `pack/entry`.
+    pub id: String,
+    /// Whether it is among the matches.
+    pub matched: bool,
+    /// Its rank among the matches, 1-based.
+    pub rank: Option<usize>,
+    /// Its trace as a candidate, if it was one.
+    pub candidate: Option<Candidate>,
+    /// The search terms of the text.
+    pub terms: Option<Vec<String>>,
+}
+
+/// Matches looked at when explaining an entry.
+const EXPLAIN_LIMIT: usize = 50;
+
+impl Engine {
+    /// Explains why entry `id` matches `query` or not: its rank among the first 50
+    /// matches and its trace as a candidate. Fails as [`Engine::diagnose`] does.
+    pub fn explain(&self, id: &str, query: &Query) -> Result<Explanation> {
+        let mut q = query.clone().limit(EXPLAIN_LIMIT);
+        q.trace = true;
+        let d = self.diagnose(&q)?;
+        let rank = d.matches.iter().position(|m| m.id == id).map(|r| r + 1);
+        let trace = d.trace.as_ref();
+        Ok(Explanation {
+            id: id.to_owned(),
+            matched: rank.is_some(),
+            rank,
+            candidate: trace.and_then(|t| t.candidates.iter().find(|c| c.id == id).cloned()),
+            terms: trace.map(|t| t.terms.clone()),
+        })
+    }
+}
+
+/// The loaded packs and the problems of those skipped (`fixbook packs --json`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PacksReport {
+    /// The loaded packs.
+    pub packs: Vec<PackInfo>,
+    /// Problems of the packs skipped at load.
+    pub skipped: Vec<PackError>,
+}
+
+impl Engine {
+    /// The loaded packs and the skipped ones' problems.
+    pub fn packs_report(&self) -> PacksReport {
+        PacksReport {
+            packs: self.packs(),
+            skipped: self.skipped(),
+        }
+    }
+}
+
+/// What `fixbook lint --json` prints.
+#[derive(Debug, Clone, PartialEq, Serialize, Default)]
+pub struct LintReport {
+    /// Errors (the pack does not load).
+    pub errors: Vec<PackError>,
+    /// Warnings.
+    pub warnings: Vec<Warning>,
+}
+
+/// The examples of one pack in a [`TestReport`].
+#[derive(Debug, Clone, Serialize)]
+pub struct PackTests {
+    /// Pack id.
+    pub pack: String,
+    /// Each example's outcome.
+    pub examples: Vec<Outcome>,
+}
+
+/// What `fixbook test --format json` prints.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TestReport {
+    /// Per pack.
+    pub packs: Vec<PackTests>,
+    /// Examples that passed (or were fixed).
+    pub passed: usize,
+    /// Examples that failed.
+    pub failed: usize,
+    /// Known gaps still failing.
+    pub todo: usize,
+}
+
+/// The schema of what `T` serialises to.
+fn schema_of<T: schemars::JsonSchema>() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<T>();
+    let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The JSON Schema of a [`Diagnosis`]: what every door answers.
+pub fn diagnosis_schema() -> String {
+    schema_of::<Diagnosis>()
+}
+
+/// The JSON Schema of a [`ScanRecord`]: one line of `fixbook scan --json`.
+pub fn scan_record_schema() -> String {
+    schema_of::<ScanRecord>()
+}
