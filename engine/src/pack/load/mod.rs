@@ -1,0 +1,148 @@
+//! Loading and validating one pack: TOML → typed model → compiled [`Pack`].
+//!
+//! Validation runs to the end and returns every problem it found, each located in its file
+//! (line and column) with a fix. Only structural TOML errors stop a file early (serde stops
+//! at the first one); the other files of the pack are still checked.
+//!
+//! One file per job, in the order [`load_pack`] runs them: `toml_error` (serde's errors
+//! located and worded), `manifest` (`pack.toml` and its limits), `facts` (declarations,
+//! helpers, extractors), `entries`; under them `span` (every position conversion),
+//! `names` (fact-name and date rules; ids are `crate::names`) and `compile` (checks, patterns and the one
+//! undeclared-fact error).
+
+mod compile;
+mod domain;
+mod entries;
+mod facts;
+mod manifest;
+mod names;
+mod span;
+mod toml_error;
+
+use super::raw::RawFile;
+use super::{Pack, PackSource, SourceFile};
+use crate::error::{PackError, PackErrorKind};
+use crate::script::Limits;
+use span::FileCtx;
+
+/// Options for loading packs.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The most a pack may raise its script limits to.
+    pub ceiling: Limits,
+    /// Limits for packs that set none.
+    pub defaults: Limits,
+    /// Folder where the pack set's text index is cached between starts (see
+    /// [`crate::index::cache`]); `None` builds it in RAM every time.
+    pub index_cache: Option<std::path::PathBuf>,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        LoadOptions {
+            ceiling: Limits::default_ceiling(),
+            defaults: Limits::default(),
+            index_cache: None,
+        }
+    }
+}
+
+/// A parsed TOML file of the pack.
+type Parsed<'a> = (FileCtx<'a>, RawFile);
+
+/// The errors found so far, and the options loading runs with.
+struct Loader<'a> {
+    errors: Vec<PackError>,
+    opts: &'a LoadOptions,
+}
+
+/// Parses every TOML file; returns them with the helper scripts (`*.rhai`).
+fn parse_files<'s>(
+    loader: &mut Loader<'_>,
+    src: &'s PackSource,
+) -> (Vec<Parsed<'s>>, Vec<&'s SourceFile>) {
+    let mut parsed = Vec::new();
+    let mut scripts = Vec::new();
+    for f in &src.files {
+        if f.rel.ends_with(".rhai") {
+            scripts.push(f);
+            continue;
+        }
+        let ctx = FileCtx::new(f);
+        match toml::from_str::<RawFile>(&f.text) {
+            Ok(raw) => parsed.push((ctx, raw)),
+            Err(e) => loader.errors.push(toml_error::toml_error(&ctx, &e)),
+        }
+    }
+    (parsed, scripts)
+}
+
+/// The error for a pack without `pack.toml`.
+fn no_manifest(src: &PackSource) -> PackError {
+    PackError {
+        kind: PackErrorKind::Io,
+        path: src
+            .files
+            .first()
+            .map_or_else(String::new, |f| f.path.clone()),
+        line: 0,
+        column: 0,
+        message: "the pack has no pack.toml".into(),
+        hint: "add pack.toml with format, id, name and version".into(),
+        entry: None,
+        source_line: None,
+        length: 0,
+    }
+}
+
+/// Loads and validates one pack. Returns every problem found when it cannot be loaded.
+pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackError>> {
+    let mut loader = Loader {
+        errors: Vec::new(),
+        opts,
+    };
+    let (parsed, scripts) = parse_files(&mut loader, src);
+    let Some(manifest_idx) = parsed.iter().position(|(c, _)| c.file.rel == "pack.toml") else {
+        if loader.errors.is_empty() {
+            loader.errors.push(no_manifest(src));
+        }
+        return Err(loader.errors);
+    };
+    let (mctx, manifest) = &parsed[manifest_idx];
+    let pack_id = manifest::check(&mut loader, mctx, manifest);
+    manifest::keys_elsewhere(&mut loader, &parsed);
+    let mut se = manifest::script_engine(&loader, manifest);
+    let declared = facts::declare(&mut loader, &parsed);
+    facts::load_helpers(&mut loader, &mut se, &scripts, &declared.facts);
+    let extractors = facts::load_extractors(&mut loader, &parsed, &declared.facts);
+    let pack = entries::PackCx {
+        se: &se,
+        facts: &declared.facts,
+        pack_id: &pack_id,
+    };
+    let entries = entries::load_all(&mut loader, &pack, &parsed);
+    let implications = domain::implications(&mut loader, &parsed, &declared.facts);
+    let domain = domain::domain(&mut loader, mctx, manifest, &declared.facts);
+    let synonyms = domain::synonyms(&mut loader, mctx, manifest);
+    if !loader.errors.is_empty() {
+        return Err(loader.errors);
+    }
+    let text = |s: &Option<toml::Spanned<String>>| s.as_ref().map(|s| s.get_ref().clone());
+    Ok(Pack {
+        id: pack_id,
+        domain,
+        synonyms,
+        implications,
+        name: text(&manifest.name).unwrap_or_default(),
+        version: text(&manifest.version).unwrap_or_default(),
+        description: text(&manifest.description).unwrap_or_default(),
+        min_engine_version: text(&manifest.min_engine_version),
+        origin: src.origin.clone(),
+        manifest_path: mctx.file.path.clone(),
+        facts: declared.facts,
+        fact_locations: declared.locations,
+        extractors,
+        entries,
+        scripts: se,
+    })
+}
