@@ -14,6 +14,7 @@ macro_rules! outln {
 mod author;
 mod render;
 mod scan;
+mod serve;
 
 use std::io::{BufRead, Read, Write};
 use std::path::PathBuf;
@@ -158,6 +159,8 @@ enum Command {
         #[arg(long, default_value = "text")]
         format: String,
     },
+    /// Serve the engine over HTTP (JSON API; see docs/server.md).
+    Serve(serve::ServeArgs),
     /// Create a new pack that passes lint and test.
     New {
         /// Folder to create.
@@ -454,6 +457,7 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
             style,
         ),
         Command::New { dir, id } => author::new_pack(dir, id.as_deref()),
+        Command::Serve(args) => serve::run(g, args),
     }
 }
 
