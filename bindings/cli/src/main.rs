@@ -15,6 +15,7 @@ mod outcomes_cmd;
 mod pack_cmd;
 mod render;
 mod scan;
+mod serve;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -171,6 +172,8 @@ enum Command {
     },
     /// Build, sign, install, upgrade, list and remove pack archives (.fixbook files).
     Pack(pack_cmd::PackArgs),
+    /// Serve the engine over HTTP (JSON API; see docs/server.md).
+    Serve(serve::ServeArgs),
     /// Create a new pack that passes lint and test.
     New {
         /// Folder to create.
@@ -505,6 +508,7 @@ fn run(cli: &Cli, style: &render::Style) -> CliResult {
         }
         Command::Feedback(a) => outcomes_cmd::feedback(out, g, a),
         Command::Gaps(a) => outcomes_cmd::gaps(out, g, a, style),
+        Command::Serve(args) => serve::run(g, args),
     }
 }
 
