@@ -96,7 +96,12 @@ fn feedback_reorders_search_and_explain_shows_the_prior() {
     let o = run(&["diagnose", "--outcomes", s(&db), "--json", SHARED_MESSAGE]);
     assert_eq!(json(&o)["matches"][0]["id"], other);
     let log = d.join("app.log");
-    std::fs::write(&log, format!("10:00 {SHARED_MESSAGE}\n")).unwrap();
+    // a generic message needs domain context in a scanned line
+    std::fs::write(
+        &log,
+        format!("10:00 IAM Identity Center sign-in: {SHARED_MESSAGE}\n"),
+    )
+    .unwrap();
     let o = run(&["scan", "--outcomes", s(&db), "--json", s(&log)]);
     assert!(String::from_utf8_lossy(&o.stdout).contains(other));
 

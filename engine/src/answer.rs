@@ -155,3 +155,64 @@ pub fn diagnosis_schema() -> String {
 pub fn scan_record_schema() -> String {
     schema_of::<ScanRecord>()
 }
+
+/// What `fixbook feedback --json` prints: the outcome recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FeedbackReceipt {
+    /// The row id of the recorded outcome in the store.
+    pub recorded: i64,
+    /// The entry the outcome is about.
+    pub entry: String,
+    /// Whether the entry's remedy resolved the ticket.
+    pub outcome: crate::outcomes::Resolution,
+    /// The ticket, when given.
+    pub ticket: Option<String>,
+}
+
+/// What `fixbook gaps --json` prints: the content gaps, biggest first, and the draft pack
+/// written for them when one was asked for.
+#[derive(Debug, Clone, Serialize)]
+pub struct GapsReport {
+    /// Templates of texts nothing matched.
+    pub gaps: Vec<crate::outcomes::Gap>,
+    /// The pack skeleton written, when asked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub draft: Option<crate::outcomes::draft::Drafted>,
+}
+
+/// What `fixbook pack build --json` prints: the archive written.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchiveBuilt {
+    /// Where the archive was written.
+    pub file: std::path::PathBuf,
+    /// Its manifest.
+    pub manifest: crate::archive::Manifest,
+    /// SHA-256 of the whole file, hex.
+    pub sha256: String,
+}
+
+/// What `fixbook pack list --json` prints: the packs installed in a pack folder.
+#[derive(Debug, Clone, Serialize)]
+pub struct InstalledReport {
+    /// The pack folder.
+    pub folder: std::path::PathBuf,
+    /// The packs in it.
+    pub packs: Vec<crate::archive::Installed>,
+}
+
+/// What `fixbook pack inspect --json` prints: an archive's manifest, signatures and checks.
+#[derive(Debug, Clone, Serialize)]
+pub struct ArchiveInspection {
+    /// Its manifest.
+    pub manifest: crate::archive::Manifest,
+    /// The signatures it carries.
+    pub signatures: Vec<crate::archive::SignatureInfo>,
+    /// SHA-256 of the signed content, hex.
+    pub sha256: String,
+    /// The trusted keys that signed it, when its signatures are trusted.
+    pub trusted: Option<Vec<String>>,
+    /// Why it is not trusted, when it is not.
+    pub trust_error: Option<String>,
+    /// Why this engine cannot load it, when it cannot.
+    pub engine_error: Option<String>,
+}

@@ -104,12 +104,12 @@ pub fn feedback(out: &mut dyn Write, g: &Global, a: &FeedbackArgs) -> CliResult 
     if g.json {
         print_json(
             out,
-            &serde_json::json!({
-                "recorded": id,
-                "entry": a.entry,
-                "outcome": resolution,
-                "ticket": a.ticket,
-            }),
+            &fixbook::answer::FeedbackReceipt {
+                recorded: id,
+                entry: a.entry.clone(),
+                outcome: resolution,
+                ticket: a.ticket.clone(),
+            },
         )?;
     } else {
         w!(out, "recorded: {} {}", a.entry, resolution);
@@ -138,11 +138,11 @@ pub fn gaps(out: &mut dyn Write, g: &Global, a: &GapsArgs, style: &render::Style
         None => None,
     };
     if g.json {
-        let mut v = serde_json::json!({ "gaps": gaps });
-        if let Some(d) = &drafted {
-            v["draft"] = serde_json::to_value(d).map_err(|e| (exit::USAGE, e.to_string()))?;
-        }
-        print_json(out, &v)?;
+        let report = fixbook::answer::GapsReport {
+            gaps,
+            draft: drafted,
+        };
+        print_json(out, &report)?;
         return Ok(exit::OK);
     }
     if gaps.is_empty() {

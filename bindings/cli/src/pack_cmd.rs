@@ -183,9 +183,11 @@ pub fn run(
             archive::write_file(&out, &built.bytes).map_err(usage)?;
             let t = built.manifest.tests;
             if json {
-                print_json(&serde_json::json!({
-                    "file": out, "manifest": built.manifest, "sha256": sha(&built.bytes),
-                }));
+                print_json(&fixbook::answer::ArchiveBuilt {
+                    file: out.clone(),
+                    manifest: built.manifest.clone(),
+                    sha256: sha(&built.bytes),
+                });
             } else {
                 outln!(
                     "built {} ({} {}, {} files, tests: {} passed, {} todo; unsigned: sign it with `fixbook pack sign {0} --key KEY`)",
@@ -260,7 +262,10 @@ pub fn run(
             let f = folder(args)?;
             let packs = f.list();
             if json {
-                print_json(&serde_json::json!({ "folder": f.dir(), "packs": packs }));
+                print_json(&fixbook::answer::InstalledReport {
+                    folder: f.dir().to_path_buf(),
+                    packs,
+                });
                 return Ok(exit::OK);
             }
             if packs.is_empty() {
@@ -338,14 +343,14 @@ pub fn run(
             let trusted = a.check_trust(&trust);
             let engine = a.check_engine();
             if json {
-                print_json(&serde_json::json!({
-                    "manifest": a.manifest,
-                    "signatures": a.signatures,
-                    "sha256": a.sha256,
-                    "trusted": trusted.as_ref().ok(),
-                    "trust_error": trusted.as_ref().err().map(ToString::to_string),
-                    "engine_error": engine.as_ref().err().map(ToString::to_string),
-                }));
+                print_json(&fixbook::answer::ArchiveInspection {
+                    manifest: a.manifest.clone(),
+                    signatures: a.signatures.clone(),
+                    sha256: a.sha256.clone(),
+                    trusted: trusted.as_ref().ok().cloned(),
+                    trust_error: trusted.as_ref().err().map(ToString::to_string),
+                    engine_error: engine.as_ref().err().map(ToString::to_string),
+                });
             } else {
                 let m = &a.manifest;
                 outln!(

@@ -63,7 +63,7 @@ fn run(core: &EngineCore, py: Python<'_>, rows: Vec<Row>) -> Vec<Outcome> {
 /// as long as `texts`. Returns a list as long as `texts`: for each row the JSON of its
 /// diagnosis, or the exception (not raised) that row gave.
 #[pyfunction]
-#[pyo3(signature = (core, texts, facts=None, limit=10))]
+#[pyo3(signature = (core, texts, facts=None, limit=0))]
 pub fn diagnose_many<'py>(
     py: Python<'py>,
     core: &EngineCore,
