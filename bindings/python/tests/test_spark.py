@@ -72,6 +72,7 @@ def test_annotate_equals_diagnose_row_by_row(spark, engine: fixbook.Engine) -> N
     rows = annotate(df, "body", limit=3).orderBy("n").collect()
     assert len(rows) == len(texts)
     matched = 0
+    unmatched_texts = set()
     for r, text in zip(rows, texts):
         assert r["body"] == text
         d = engine.diagnose(text, limit=3)
@@ -83,6 +84,8 @@ def test_annotate_equals_diagnose_row_by_row(spark, engine: fixbook.Engine) -> N
         if top:
             matched += 1
             assert r["fixbook_confidence"] == pytest.approx(top.confidence)
+        else:
+            unmatched_texts.add(text)
         assert r["fixbook_questions"] == (d.questions[0].fact if d.questions else None)
     assert 0 < matched < len(texts)
 
@@ -91,7 +94,9 @@ def test_annotate_equals_diagnose_row_by_row(spark, engine: fixbook.Engine) -> N
     assert s.unmatched == len(texts) - matched and s.errors == 0
     assert sum(e.count for e in s.entries) == matched
     assert s.top_unmatched and s.top_unmatched[0][1] >= s.top_unmatched[-1][1]
-    assert all("printer" in t for t, _ in s.top_unmatched)
+    # the top unmatched texts are texts the engine matches nothing in (printer tickets, and
+    # generic messages without the domain context a pack needs)
+    assert all(t in unmatched_texts for t, _ in s.top_unmatched)
     assert 0 < s.share_unmatched < 1
 
 

@@ -61,7 +61,7 @@ def diagnose_many(
     core: EngineCore,
     texts: Iterable[str | bytes | bytearray],
     facts: Mapping[str, Any] | Iterable[Mapping[str, Any] | None] | None = None,
-    limit: int = 10,
+    limit: int = 0,
 ) -> list[str | Exception]:
     """Diagnoses every text in parallel; per row the answer's JSON or the row's exception."""
 
