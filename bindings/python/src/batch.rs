@@ -299,7 +299,15 @@ fn build_struct(rows: Vec<RowResult>) -> Result<StructArray, arrow_schema::Arrow
     let json_bytes = rows
         .iter()
         .map(|r| r.diagnosis.as_ref().map_or(0, String::len))
-        .sum();
+        .sum::<usize>();
+    // a string column holds at most 2 GiB (32-bit offsets): refuse, never overflow
+    if json_bytes > i32::MAX as usize {
+        return Err(arrow_schema::ArrowError::InvalidArgumentError(format!(
+            "the answers of these {n} rows take {json_bytes} bytes, more than one Arrow string \
+             column holds (2 GiB): pass fewer rows at a time (on Spark, lower \
+             spark.sql.execution.arrow.maxRecordsPerBatch)"
+        )));
+    }
     let mut diagnosis = StringBuilder::with_capacity(n, json_bytes);
     let mut error = StringBuilder::new();
     for r in rows {
