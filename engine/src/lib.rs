@@ -50,6 +50,7 @@ pub mod testing;
 
 mod budget;
 mod context;
+mod dates;
 mod diagnose;
 mod engine;
 mod error;

@@ -403,7 +403,7 @@ mod tests {
         );
         assert_eq!(notes.len(), 1);
         assert!(
-            notes[0].starts_with("pack `as-bool` does not see fact `svc.restarted`"),
+            notes[0].starts_with("pack `as-bool` does not see fact \"svc.restarted\""),
             "{notes:?}"
         );
         // a value no declaration accepts is an error, as with one pack
