@@ -17,6 +17,9 @@
 //!
 //! [packs]
 //! dirs = ["/etc/fixbook/packs"]
+//!
+//! [outcomes]
+//! path = "/var/lib/fixbook/outcomes.db"
 //! ```
 //!
 //! Every key is optional; unknown keys are refused (a typo must not silently open a door).
@@ -79,6 +82,9 @@ pub struct Config {
     /// Packs to load, besides those named on the command line.
     #[serde(default)]
     pub packs: PacksConfig,
+    /// The outcome store (feedback and texts that matched nothing).
+    #[serde(default)]
+    pub outcomes: OutcomesConfig,
     // Sections added by later features (webhooks, outcomes) go here, each as its own struct.
 }
 
@@ -156,6 +162,43 @@ impl Default for PacksConfig {
             builtin: true,
             strict: false,
             watch: false,
+        }
+    }
+}
+
+/// The outcome store: an SQLite file the server records feedback and unmatched texts in,
+/// and whose resolution history reorders close matches (`docs/outcomes.md`). The store is
+/// the engine's, so it stays open across reloads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutcomesConfig {
+    /// The SQLite file, created if missing, relative to the config file (none: no store;
+    /// `--outcomes DB` overrides it).
+    pub path: Option<PathBuf>,
+    /// Store texts whole as well as masked (default: masked only: e-mails, ids, addresses
+    /// and times replaced by placeholders).
+    pub keep_text: bool,
+    /// Days rows are kept (0: forever).
+    pub retention_days: u32,
+}
+
+impl Default for OutcomesConfig {
+    fn default() -> Self {
+        let engine = fixbook::outcomes::OutcomeOptions::default();
+        OutcomesConfig {
+            path: None,
+            keep_text: engine.keep_text,
+            retention_days: engine.retention_days,
+        }
+    }
+}
+
+impl OutcomesConfig {
+    /// The engine's options for the store.
+    pub fn options(&self) -> fixbook::outcomes::OutcomeOptions {
+        fixbook::outcomes::OutcomeOptions {
+            keep_text: self.keep_text,
+            retention_days: self.retention_days,
         }
     }
 }
@@ -238,6 +281,11 @@ impl Config {
         for d in &mut config.packs.dirs {
             if d.is_relative() {
                 *d = base.join(&*d);
+            }
+        }
+        if let Some(db) = &mut config.outcomes.path {
+            if db.is_relative() {
+                *db = base.join(&*db);
             }
         }
         for k in &mut config.keys {

@@ -828,6 +828,8 @@ fn openapi_is_served_and_names_every_route() {
         "/readyz",
         "/metrics",
         "/v1/admin/reload",
+        "/v1/feedback",
+        "/v1/gaps",
     ] {
         assert!(v["paths"][p].is_object(), "{p} missing");
     }

@@ -44,6 +44,8 @@ pub struct Server {
     pub child: Child,
     pub addr: String,
     pub stderr: PathBuf,
+    /// The server's own folder (its config file and standard error are here).
+    pub dir: PathBuf,
 }
 
 impl Server {
@@ -81,6 +83,7 @@ impl Server {
             addr: addr.to_owned(),
             child,
             stderr,
+            dir,
         }
     }
 
