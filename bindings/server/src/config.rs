@@ -14,6 +14,7 @@
 //! max_batch_items = 100
 //! max_concurrency = 8
 //! request_timeout_ms = 10000
+//! header_timeout_ms = 10000
 //!
 //! [packs]
 //! dirs = ["/etc/fixbook/packs"]
@@ -123,6 +124,9 @@ pub struct LimitsConfig {
     /// Longest time a client may take to send a request's body, in milliseconds (408
     /// `request-timeout` past it: a slow client does not hold the connection's task long).
     pub body_timeout_ms: u64,
+    /// Longest time a client may take to send a request's head (request line and headers),
+    /// in milliseconds; past it the connection is closed (a slowloris client holds nothing).
+    pub header_timeout_ms: u64,
     /// How long a shutdown waits for requests in flight, in milliseconds.
     pub shutdown_grace_ms: u64,
 }
@@ -136,6 +140,7 @@ impl Default for LimitsConfig {
             max_concurrency: None,
             request_timeout_ms: 10_000,
             body_timeout_ms: 5_000,
+            header_timeout_ms: 10_000,
             shutdown_grace_ms: 10_000,
         }
     }
@@ -218,6 +223,8 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Longest time to receive a body.
     pub body_timeout: Duration,
+    /// Longest time to receive a request's head.
+    pub header_timeout: Duration,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
 }
@@ -245,6 +252,7 @@ impl LimitsConfig {
             max_concurrency: self.max_concurrency.unwrap_or(2 * cpus),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             body_timeout: Duration::from_millis(self.body_timeout_ms),
+            header_timeout: Duration::from_millis(self.header_timeout_ms),
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
         };
         for (name, v) in [
@@ -257,6 +265,7 @@ impl LimitsConfig {
                 self.request_timeout_ms as usize,
             ),
             ("limits.body_timeout_ms", self.body_timeout_ms as usize),
+            ("limits.header_timeout_ms", self.header_timeout_ms as usize),
         ] {
             if v == 0 {
                 return Err(invalid(format!("{name} must be at least 1")));

@@ -36,6 +36,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod watch;
+pub mod work;
 
 use axum::http::StatusCode;
 use axum::middleware;

@@ -270,21 +270,11 @@ fn without_a_store_feedback_and_gaps_say_how_to_open_one() {
         "this is not SQLite, and it is long enough to have a header or two",
     )
     .unwrap();
-    let o = fixbook()
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--no-cache",
-            "--outcomes",
-        ])
-        .arg(&bad)
-        .output()
-        .unwrap();
-    assert_eq!(o.status.code(), Some(2), "{o:?}");
-    assert!(o.stdout.is_empty(), "it must not listen");
-    assert!(
-        String::from_utf8_lossy(&o.stderr).contains("not-a-db"),
-        "{o:?}"
-    );
+    let err = serve_refused(&[
+        "--listen",
+        "127.0.0.1:0",
+        "--outcomes",
+        bad.to_str().unwrap(),
+    ]);
+    assert!(err.contains("not-a-db"), "{err}");
 }

@@ -20,9 +20,10 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::{Auth, FeedbackScope};
 use crate::body::{json_response, JsonBody};
-use crate::decode::decode_json;
+use crate::decode::Decoded;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::work::{engine_json, Answered};
 
 /// The outcome routes.
 pub fn router() -> Router<AppState> {
@@ -132,29 +133,30 @@ pub async fn feedback(
     _auth: Auth<FeedbackScope>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let st = state.clone();
-    let receipt = state
-        .pool()
-        .run(move || {
-            let req = decode_json::<FeedbackRequest>(&body)?.value;
+    engine_json(
+        &state,
+        body,
+        "feedback",
+        |st, req: Decoded<FeedbackRequest>, _| {
             let engine = st.engine();
             if engine.outcome_store().is_none() {
                 return Err(no_store());
             }
+            let req = req.value;
             if let Some(text) = &req.text {
                 crate::api::check_text(text, st.limits())?;
             }
             let fb = req.feedback(engine)?;
             let recorded = engine.feedback(&fb).map_err(|e| store_error(&e))?;
-            Ok(FeedbackReceipt {
+            Ok(Answered::one(FeedbackReceipt {
                 recorded,
                 entry: fb.entry,
                 outcome: fb.resolution,
                 ticket: fb.ticket,
-            })
-        })
-        .await??;
-    Ok(json_response(&receipt))
+            }))
+        },
+    )
+    .await
 }
 
 /// The content gaps: texts that matched nothing, grouped into templates, biggest first.
@@ -196,7 +198,7 @@ pub async fn gaps(
     let st = state.clone();
     let report = state
         .pool()
-        .run(move || {
+        .run(move |_| {
             let engine = st.engine();
             if engine.outcome_store().is_none() {
                 return Err(no_store());

@@ -39,6 +39,19 @@ pub fn fixbook() -> Command {
     c
 }
 
+/// Runs `fixbook serve --no-cache ARGS` where it must refuse to start: asserts exit code 2
+/// and nothing on standard output (it never listened); returns standard error.
+pub fn serve_refused(args: &[&str]) -> String {
+    let o = fixbook()
+        .args(["serve", "--no-cache"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(o.stdout.is_empty(), "it must not listen: {o:?}");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// A running `fixbook serve`, killed (by pid) when dropped.
 pub struct Server {
     pub child: Child,
