@@ -36,6 +36,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod watch;
+pub mod webhooks;
 
 use axum::http::StatusCode;
 use axum::middleware;
@@ -62,7 +63,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
-        // routes::webhooks::router() and routes::feedback::router() are merged here
+        .merge(routes::webhooks::router())
+        // routes::feedback::router() is merged here
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))

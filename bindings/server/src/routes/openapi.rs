@@ -28,6 +28,7 @@ Every error is `{\"error\": {\"kind\", \"message\", ...}}`. With API keys config
         super::health::readyz,
         super::health::metrics,
         super::admin::reload,
+        super::webhooks::receive,
         openapi_json,
     ),
     components(schemas(
@@ -47,6 +48,7 @@ Every error is `{\"error\": {\"kind\", \"message\", ...}}`. With API keys config
         (name = "catalogue", description = "Packs and entries"),
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "admin", description = "Operations (admin scope)"),
+        (name = "webhooks", description = "Ticketing systems: new tickets get an internal note (webhooks scope, or the vendor's signature)"),
     )
 )]
 pub struct ApiDoc;
