@@ -7,18 +7,15 @@
 //! 4 closed, 5 duplicate) and `ticket.followup_set[].comment`. It signs nothing, and can only
 //! be given URLs: a configured secret goes in the URL's `secret` query parameter.
 //!
-//! The note is `POST {writeback_url}/api/followups/` `{"ticket", "title", "comment",
-//! "public": false}` as an admin user (basic authentication): a follow-up staff see and the
-//! submitter does not.
+//! The note is `POST {writeback_url}/api/followups/` `{"ticket", "comment", "public": false}`
+//! as an admin user (basic authentication): a follow-up staff see and the submitter does not.
+//! It sends no `title`: django-helpdesk reads a follow-up's title as the ticket's new title.
 
 use serde_json::{json, Value};
 
 use super::payload::{self, PayloadError};
 use super::writeback::{Credentials, NoteRequest};
 use super::{Event, NewTicket, SourceSettings, TicketRef};
-
-/// The follow-up's title.
-pub const NOTE_TITLE: &str = "fixbook diagnosis";
 
 /// Statuses that mean solved: resolved, closed.
 const SOLVED: [u64; 2] = [3, 4];
@@ -70,7 +67,7 @@ pub fn note_request(s: &SourceSettings, t: &TicketRef, note: &str) -> NoteReques
             s.username.clone().unwrap_or_default(),
             s.password.clone().unwrap_or_default(),
         ),
-        json!({ "ticket": ticket, "title": NOTE_TITLE, "comment": note, "public": false }),
+        json!({ "ticket": ticket, "comment": note, "public": false }),
     )
 }
 

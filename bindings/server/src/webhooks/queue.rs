@@ -200,14 +200,15 @@ pub fn enqueue(state: &AppState, source: Source, ticket: NewTicket) -> bool {
         return false;
     };
     let state = state.clone();
+    let accepted = std::time::Instant::now();
     tokio::spawn(async move {
         let _guard = guard;
-        deliver(&state, source, ticket).await;
+        deliver(&state, source, ticket, accepted).await;
     });
     true
 }
 
-async fn deliver(state: &AppState, source: Source, t: NewTicket) {
+async fn deliver(state: &AppState, source: Source, t: NewTicket, accepted: std::time::Instant) {
     let hooks = state.webhooks();
     let key = t.ticket.key();
     let Some(s) = hooks.source(source).cloned() else {
@@ -230,6 +231,7 @@ async fn deliver(state: &AppState, source: Source, t: NewTicket) {
         return;
     };
     let entry = diagnosis.matches[0].id.clone();
+    let diagnosed_ms = accepted.elapsed().as_millis() as u64;
     let req = source.note_request(&s, &t.ticket, &text);
     let Some(client) = &hooks.client else {
         hooks.settle(source, &key, None);
@@ -238,7 +240,8 @@ async fn deliver(state: &AppState, source: Source, t: NewTicket) {
     for attempt in 1..=s.max_attempts {
         match client.send(&req).await {
             Ok(()) => {
-                tracing::info!(source = source.as_str(), ticket = %key, %entry, attempt, "note written");
+                let ms = accepted.elapsed().as_millis() as u64;
+                tracing::info!(source = source.as_str(), ticket = %key, %entry, attempt, diagnosed_ms, ms, "note written");
                 hooks.settle(source, &key, Some(TicketState::Noted(entry)));
                 return;
             }
