@@ -92,15 +92,24 @@ impl Client {
     pub async fn send(&self, req: &NoteRequest) -> Result<(), SendError> {
         let body = serde_json::to_vec(&req.body)
             .map_err(|e| SendError::Permanent(format!("the note could not be encoded: {e}")))?;
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            reqwest::header::ACCEPT,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        );
+        // the adapter's headers replace the defaults (GitHub's Accept)
+        for (k, v) in &req.headers {
+            headers.insert(*k, reqwest::header::HeaderValue::from_static(v));
+        }
         let mut b = self
             .http
             .request(req.method.clone(), &req.url)
-            .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header(reqwest::header::ACCEPT, "application/json")
+            .headers(headers)
             .body(body);
-        for (k, v) in &req.headers {
-            b = b.header(*k, *v);
-        }
         b = match &req.credentials {
             Credentials::None => b,
             Credentials::Basic(u, p) => {
