@@ -37,6 +37,7 @@ pub mod server;
 pub mod state;
 pub mod watch;
 pub mod webhooks;
+pub mod work;
 
 use axum::http::StatusCode;
 use axum::middleware;
@@ -63,8 +64,8 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
+        .merge(routes::feedback::router())
         .merge(routes::webhooks::router())
-        // routes::feedback::router() is merged here
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))

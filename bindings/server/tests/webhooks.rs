@@ -196,6 +196,7 @@ fn serve(name: &str, config: &str) -> Server {
         addr: addr.to_owned(),
         child,
         stderr,
+        dir,
     }
 }
 
@@ -632,4 +633,67 @@ fn a_config_naming_an_unset_variable_or_unknown_source_does_not_start() {
         let err = String::from_utf8_lossy(&o.stderr);
         assert!(err.contains(needle), "{err}");
     }
+}
+
+/// How many resolutions of `entry` the store holds, from the trace's prior.
+fn resolved_count(s: &Server, text: &str, entry: &str) -> u64 {
+    let d = s
+        .post_json("/v1/diagnose", &json!({"text": text, "trace": true}))
+        .json();
+    d["trace"]["candidates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == entry)
+        .and_then(|c| c["prior"]["resolved"].as_u64())
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_solved_ticket_with_a_note_is_recorded_as_feedback_once() {
+    let rec = Recorder::start();
+    let dir = tmp("hooks-outcomes");
+    let db = dir.join("outcomes.db");
+    let config = format!(
+        "[outcomes]\npath = \"{}\"\n{}",
+        db.display(),
+        all_sources(&rec.url())
+    );
+    let s = serve("outcomes", &config);
+    assert_eq!(resolved_count(&s, TOKEN_TEXT, TOKEN_ID), 0);
+    let gh = |action: &str, number: u64| {
+        serde_json::to_vec(&json!({
+            "action": action,
+            "issue": {"number": number, "title": TOKEN_TEXT, "body": "", "state_reason":
+                      if action == "closed" { json!("completed") } else { Value::Null }},
+            "repository": {"full_name": "acme/portal"},
+        }))
+        .unwrap()
+    };
+    let send = |body: &[u8]| {
+        let sig = hub_signature(b"s3cret-89ab", body);
+        post(
+            &s,
+            "/v1/webhooks/github",
+            &[("X-GitHub-Event", "issues"), ("X-Hub-Signature-256", &sig)],
+            body,
+        )
+    };
+    // closing an issue fixbook never noted records nothing
+    let r = send(&gh("closed", 7));
+    assert_eq!(r.json()["status"], "ignored", "{}", r.text());
+    // opened -> note; closed as completed -> one resolution of the noted entry
+    assert_eq!(send(&gh("opened", 8)).status, 202);
+    assert_eq!(rec.wait_for(1).len(), 1);
+    assert!(waits_for_log(&s, &["note written", "ticket=acme/portal#8"]));
+    let r = send(&gh("closed", 8));
+    let v = r.json();
+    assert_eq!(
+        (v["status"].as_str(), v["entry"].as_str()),
+        (Some("recorded"), Some(TOKEN_ID)),
+        "{v}"
+    );
+    let r = send(&gh("closed", 8));
+    assert_eq!(r.json()["status"], "duplicate");
+    assert_eq!(resolved_count(&s, TOKEN_TEXT, TOKEN_ID), 1);
 }

@@ -3,10 +3,10 @@
 //! A new family of routes is a new module here with its own `router()` returning
 //! `Router<AppState>`, merged in [`crate::app`]; its handlers take an
 //! [`Auth<S>`](crate::auth::Auth) for their scope and return `Result<_, ApiError>`.
-//! Still to come: `feedback` (`POST /v1/feedback`, `GET /v1/gaps`, scope `feedback`).
 
 pub mod admin;
 pub mod catalog;
+pub mod feedback;
 pub mod health;
 pub mod openapi;
 pub mod query;

@@ -33,7 +33,7 @@ pub fn router() -> Router<AppState> {
     params(("source" = String, Path, description = "`django-helpdesk`, `zendesk`, `jira`, `github`, `freshdesk` or `generic`")),
     request_body(content = Object, description = "The vendor's own webhook payload"),
     responses(
-        (status = 202, description = "Accepted: `{\"status\": \"queued\" | \"duplicate\" | \"ignored\", ...}`", body = Object),
+        (status = 202, description = "Accepted: `{\"status\": \"queued\" | \"duplicate\" | \"ignored\" | \"recorded\" | \"failed\", ...}` (`recorded`: a solved ticket's resolution went to the outcome store)", body = Object),
         (status = 400, description = "Not JSON, or a payload without a field it needs (`field` names it)", body = ErrorBody),
         (status = 401, description = "Missing, invalid or stale signature (a secret is configured), or no API key", body = ErrorBody),
         (status = 404, description = "Unknown or unconfigured source", body = ErrorBody),
@@ -97,10 +97,9 @@ pub async fn receive(
                 }),
             }
         }
-        Event::Solved { ticket, .. } => json!({
-            "status": "ignored", "source": name, "ticket": ticket.key(),
-            "reason": "a resolution (recorded as feedback when the server has an outcome store)",
-        }),
+        Event::Solved { ticket, .. } => {
+            crate::webhooks::feedback::solved(&state, source, &ticket, &value).await
+        }
         Event::Ignored(reason) => json!({ "status": "ignored", "source": name, "reason": reason }),
     };
     let mut resp = json_response(&answer);

@@ -27,7 +27,6 @@ pub fn read(v: &Value) -> Result<Event, PayloadError> {
     {
         return Ok(Event::Solved {
             ticket: TicketRef::new(id),
-            noted_entry: None,
         });
     }
     Ok(Event::Opened(NewTicket {

@@ -20,7 +20,6 @@ pub fn read(v: &Value) -> Result<Event, PayloadError> {
     {
         return Ok(Event::Solved {
             ticket: TicketRef::new(id),
-            noted_entry: None,
         });
     }
     let body = payload::text_or_empty(v, "body")?;

@@ -42,10 +42,7 @@ pub fn read(v: &Value, headers: &HeaderMap) -> Result<Event, PayloadError> {
         "closed" => {
             let reason = payload::at(v, "issue.state_reason").and_then(Value::as_str);
             if reason.is_none_or(|r| r == "completed") {
-                Ok(Event::Solved {
-                    ticket: ticket()?,
-                    noted_entry: None,
-                })
+                Ok(Event::Solved { ticket: ticket()? })
             } else {
                 Ok(Event::Ignored(format!(
                     "closed as {}",

@@ -41,7 +41,6 @@ pub fn read(v: &Value) -> Result<Event, PayloadError> {
             if payload::at(v, "issue.fields.resolution").is_some() {
                 Ok(Event::Solved {
                     ticket: TicketRef::new(key),
-                    noted_entry: None,
                 })
             } else {
                 Ok(Event::Ignored(

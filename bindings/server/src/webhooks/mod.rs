@@ -10,9 +10,11 @@
 //! shared parts are [`signature`] (HMACs and shared secrets, checked over the raw body before
 //! it is parsed), [`html`] (vendors that send HTML), [`note`] (the note's text, with an
 //! optional template per source), [`writeback`] (the HTTP client) and [`settings`] (the
-//! `[webhooks.<source>]` sections of the config file).
+//! `[webhooks.<source>]` sections of the config file). A solved ticket that carries a
+//! fixbook note is recorded as feedback in the outcome store ([`feedback`]).
 
 pub mod django_helpdesk;
+pub mod feedback;
 pub mod freshdesk;
 pub mod generic;
 pub mod github;
@@ -185,13 +187,10 @@ impl NewTicket {
 pub enum Event {
     /// A ticket was created: diagnose it and write a note.
     Opened(NewTicket),
-    /// A ticket was solved; `noted_entry` is the entry a fixbook note on it named, when the
-    /// payload shows one.
+    /// A ticket was solved (its note's entry is reported as feedback).
     Solved {
         /// The ticket.
         ticket: TicketRef,
-        /// The entry of the fixbook note the payload carries, if any.
-        noted_entry: Option<String>,
     },
     /// Nothing for fixbook to do (another event type or action); the reason is answered.
     Ignored(String),

@@ -52,6 +52,7 @@ type Key = (Source, String);
 #[derive(Debug, Default)]
 struct Ledger {
     tickets: HashMap<Key, TicketState>,
+    fed_back: HashSet<Key>,
     deliveries: HashSet<Key>,
     order: VecDeque<(Key, Option<Key>)>,
 }
@@ -72,6 +73,7 @@ impl Ledger {
         while self.order.len() > LEDGER_CAPACITY {
             if let Some((t, d)) = self.order.pop_front() {
                 self.tickets.remove(&t);
+                self.fed_back.remove(&t);
                 if let Some(d) = d {
                     self.deliveries.remove(&d);
                 }
@@ -151,6 +153,16 @@ impl Webhooks {
             .tickets
             .get(&(source, ticket.to_owned()))
             .cloned()
+    }
+
+    /// Marks a ticket's resolution as reported; `false` when it already was.
+    pub fn mark_fed_back(&self, source: Source, ticket: &str) -> bool {
+        self.ledger().fed_back.insert((source, ticket.to_owned()))
+    }
+
+    /// Forgets a resolution report that could not be recorded (a redelivery may try again).
+    pub fn unmark_fed_back(&self, source: Source, ticket: &str) {
+        self.ledger().fed_back.remove(&(source, ticket.to_owned()));
     }
 
     fn settle(&self, source: Source, ticket: &str, state: Option<TicketState>) {
@@ -270,7 +282,7 @@ async fn diagnose(
         let text = text.clone();
         match state
             .pool()
-            .run(move || engine.diagnose(&fixbook::Query::new(text)))
+            .run(move |_| engine.diagnose(&fixbook::Query::new(text)))
             .await
         {
             Ok(Ok(d)) => return Some(d),

@@ -37,7 +37,6 @@ pub fn read(v: &Value) -> Result<Event, PayloadError> {
             if current.eq_ignore_ascii_case("solved") || current.eq_ignore_ascii_case("closed") {
                 Ok(Event::Solved {
                     ticket: TicketRef::new(id),
-                    noted_entry: None,
                 })
             } else {
                 Ok(Event::Ignored(format!("status changed to {current}")))
