@@ -141,6 +141,7 @@ class Helpdesk:
             DJANGO_SETTINGS_MODULE="settings",
             PYTHONPATH=str(self.dir),
             HELPDESK_NEW_TICKET_WEBHOOK_URLS=webhook_url,
+            HELPDESK_FOLLOWUP_WEBHOOK_URLS=webhook_url,
         )
         self.proc = None
         self.api = None
@@ -246,6 +247,14 @@ class Helpdesk:
         r.raise_for_status()
         return r.json()
 
+    def resolve(self, ticket_id, comment):
+        """Resolves a ticket with a public follow-up through the REST API (which, like the
+        staff form, sends the follow-up webhook)."""
+        r = requests.post(f"{self.base}/api/followups/", auth=(ADMIN, PASSWORD), timeout=30,
+                          json={"ticket": ticket_id, "comment": comment, "new_status": 3,
+                                "public": True})
+        assert r.status_code == 201, f"resolving {ticket_id}: {r.status_code} {r.text[:500]}"
+
     def notes(self, ticket_id):
         return [f for f in self.ticket(ticket_id)["followup_set"]
                 if f["comment"].startswith(NOTE_START)]
@@ -264,6 +273,8 @@ class Fixbook:
             'password_env = "FIXBOOK_HELPDESK_PASSWORD"\n'
             'secret_env = "FIXBOOK_HELPDESK_SECRET"\n'
             "retry_base_ms = 200\n"
+            "[outcomes]\n"
+            f'path = "{workdir / "outcomes.db"}"\n'
         )
         self.log = workdir / "fixbook.log"
         self.proc = None
@@ -280,6 +291,15 @@ class Fixbook:
         if not line.startswith("listening on http://"):
             raise RuntimeError(f"fixbook serve: {line!r}\n{self.log.read_text()}")
         self.addr = line.removeprefix("listening on ")
+
+    def resolved_count(self, text, entry):
+        """How many resolutions of `entry` fixbook's outcome store holds (the trace's prior)."""
+        r = requests.post(f"{self.addr}/v1/diagnose", json={"text": text, "trace": True},
+                          timeout=10)
+        for c in r.json()["trace"]["candidates"]:
+            if c["id"] == entry:
+                return (c.get("prior") or {}).get("resolved", 0)
+        return 0
 
     def webhook_url(self, secret=SECRET):
         return f"{self.addr}/v1/webhooks/django-helpdesk?secret={secret}"
@@ -418,6 +438,23 @@ def run_checks(helpdesk, fixbook, res, count):
                   f"a delivery to {url.split('?')[0]} without the secret answered {r.status_code}")
     time.sleep(1.0)
     res.check(len(helpdesk.notes(ticket_id)) == 1, "redelivery added a second follow-up")
+
+    # resolving a noted ticket records the note's entry as resolved, once; resolving the
+    # printer jam (no note) records nothing
+    ticket_id, _, comment = created[0]
+    entry = expect_of(comment)
+    text = helpdesk.ticket(ticket_id)["description"]
+    before = fixbook.resolved_count(text, entry)
+    helpdesk.resolve(ticket_id, "Signing in again fixed it.")
+    res.check(wait_for_log(fixbook.log, rf"resolution recorded .*ticket={ticket_id}\b"),
+              f"resolving ticket {ticket_id} recorded no feedback")
+    res.check(fixbook.resolved_count(text, entry) == before + 1,
+              f"the outcome store does not hold the resolution of {entry}")
+    helpdesk.resolve(jam_id, "Cleared the paper path.")
+    time.sleep(0.5)
+    res.check(not wait_for_log(fixbook.log, rf"resolution recorded .*ticket={jam_id}\b", 1.0),
+              "resolving the printer-jam ticket recorded feedback")
+    res.check(len(helpdesk.notes(ticket_id)) == 1, "resolving added a fixbook note")
 
     if latencies:
         ms = sorted(x * 1000 for x in latencies)
