@@ -180,7 +180,7 @@ fn percent_decode(s: &str) -> String {
             }
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    fixbook::input::decode_lossy(&out).0
 }
 
 #[cfg(test)]
