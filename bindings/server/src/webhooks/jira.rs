@@ -105,5 +105,17 @@ mod tests {
             panic!()
         };
         assert_eq!(t.body, "Session token not found\nagain");
+        let resolved = json!({"webhookEvent": "jira:issue_updated", "issue": {"key": "SUP-1",
+            "fields": {"resolution": {"name": "Done"}}}});
+        assert!(matches!(read(&resolved).unwrap(), Event::Solved { .. }));
+        let edited = json!({"webhookEvent": "jira:issue_updated", "issue": {"key": "SUP-1",
+            "fields": {"resolution": null}}});
+        assert!(matches!(read(&edited).unwrap(), Event::Ignored(_)));
+        let e = read(
+            &json!({"webhookEvent": "jira:issue_created", "issue": {"key": "S-2",
+            "fields": {}}}),
+        )
+        .unwrap_err();
+        assert_eq!(e.field, "issue.fields.summary");
     }
 }

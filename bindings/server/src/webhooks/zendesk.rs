@@ -59,3 +59,27 @@ pub fn note_request(s: &SourceSettings, t: &TicketRef, note: &str) -> NoteReques
     r.method = reqwest::Method::PUT;
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn created_solved_and_other_events() {
+        let created = json!({"type": "zen:event-type:ticket.created", "id": "e1",
+            "detail": {"id": "35436", "subject": "Help", "description": "<p>a&amp;b</p>"}});
+        let Event::Opened(t) = read(&created).unwrap() else {
+            panic!()
+        };
+        assert_eq!((t.ticket.id.as_str(), t.body.as_str()), ("35436", "a&b"));
+        let solved = json!({"type": "zen:event-type:ticket.status_changed",
+            "detail": {"id": 35436}, "event": {"current": "SOLVED", "previous": "OPEN"}});
+        assert!(matches!(read(&solved).unwrap(), Event::Solved { .. }));
+        let pending = json!({"type": "zen:event-type:ticket.status_changed",
+            "detail": {"id": 1}, "event": {"current": "PENDING"}});
+        assert!(matches!(read(&pending).unwrap(), Event::Ignored(_)));
+        let other = json!({"type": "zen:event-type:ticket.priority_changed"});
+        assert!(matches!(read(&other).unwrap(), Event::Ignored(_)));
+        assert_eq!(read(&json!({"id": "e"})).unwrap_err().field, "type");
+    }
+}
