@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (engine, CLI, C binding crate), the packs' own
-# examples through the CLI, the C test programs, and the Python package with pytest.
+# examples through the CLI, the C test programs, a real django-helpdesk against `fixbook serve`,
+# and the Python package with pytest.
 # Installs what it needs (valgrind, maturin, pytest) when missing. Debug builds only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,9 @@ if [ -x bindings/c/run-tests.sh ] || [ -f bindings/c/run-tests.sh ]; then
   step "C binding"
   bash bindings/c/run-tests.sh
 fi
+
+step "django-helpdesk: new-ticket webhook -> fixbook serve -> internal follow-up (real helpdesk)"
+bash tests/helpdesk/run.sh
 
 if [ -f bindings/python/run-tests.sh ]; then
   step "Python binding"

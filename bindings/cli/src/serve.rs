@@ -20,7 +20,8 @@ pub struct ServeArgs {
     /// `listen`, else 127.0.0.1:7340. The first line printed is `listening on http://HOST:PORT`.
     #[arg(long, value_name = "ADDR")]
     listen: Option<String>,
-    /// Configuration file (TOML): listen, keys, limits, packs, outcomes. See docs/server.md.
+    /// Configuration file (TOML): listen, keys, limits, packs, outcomes, webhooks. See
+    /// docs/server.md.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
     /// Reload when a pack file changes (also on SIGHUP and POST /v1/admin/reload, always).
@@ -57,6 +58,9 @@ pub fn run(g: &Global, a: &ServeArgs) -> CliResult {
     };
     let limits = config.limits.resolve(&path).map_err(|e| usage(&e))?;
     let keys = config.resolve_keys(&path).map_err(|e| usage(&e))?;
+    let webhooks = fixbook_server::webhooks::WebhookSettings::resolve(&config.webhooks, &path)
+        .map_err(|e| usage(&e))?;
+    let webhooks = fixbook_server::webhooks::Webhooks::new(webhooks).map_err(|e| usage(&e))?;
     let mut dirs = config.packs.dirs.clone();
     dirs.extend(g.packs.iter().cloned());
     let engine = outcome_store(Engine::builder(), g, &config)
@@ -95,6 +99,7 @@ pub fn run(g: &Global, a: &ServeArgs) -> CliResult {
         .unwrap_or_else(|| DEFAULT_LISTEN.to_owned());
     fixbook_server::init_logging();
     let state = AppState::new(Arc::new(engine), config, keys, limits);
+    state.install_webhooks(webhooks);
     let opts = ServeOptions {
         listen,
         allow_open_network: a.allow_open_network,

@@ -87,6 +87,10 @@ pub struct Config {
     #[serde(default)]
     pub outcomes: OutcomesConfig,
     // Sections added by later features (webhooks, outcomes) go here, each as its own struct.
+    /// Ticketing systems, by source (`[webhooks.django-helpdesk]`, `[webhooks.zendesk]`, …):
+    /// see [`crate::webhooks::settings`].
+    #[serde(default)]
+    pub webhooks: std::collections::BTreeMap<String, crate::webhooks::WebhookConfig>,
 }
 
 /// One API key.

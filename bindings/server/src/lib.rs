@@ -36,6 +36,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod watch;
+pub mod webhooks;
 pub mod work;
 
 use axum::http::StatusCode;
@@ -64,7 +65,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
         .merge(routes::feedback::router())
-        // routes::webhooks::router() is merged here
+        .merge(routes::webhooks::router())
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))

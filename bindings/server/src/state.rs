@@ -2,7 +2,7 @@
 //! and the reload status. Cheap to clone (one `Arc`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use fixbook::{Engine, PackError};
@@ -28,6 +28,7 @@ struct Inner {
     reload_lock: Mutex<()>,
     status: Mutex<LoadStatus>,
     draining: AtomicBool,
+    webhooks: OnceLock<crate::webhooks::Webhooks>,
 }
 
 /// The packs being served and the last reload's result, as `/readyz` shows them.
@@ -148,6 +149,7 @@ impl AppState {
             reload_lock: Mutex::new(()),
             status: Mutex::new(status),
             draining: AtomicBool::new(false),
+            webhooks: OnceLock::new(),
         }))
     }
 
@@ -179,6 +181,19 @@ impl AppState {
     /// The engine pool (run engine work through it).
     pub fn pool(&self) -> &EnginePool {
         &self.0.pool
+    }
+
+    /// The ticketing-system webhooks (none configured until [`AppState::install_webhooks`]).
+    pub fn webhooks(&self) -> &crate::webhooks::Webhooks {
+        self.0
+            .webhooks
+            .get_or_init(crate::webhooks::Webhooks::empty)
+    }
+
+    /// Installs the configured webhooks, before the server starts; `false` when webhooks
+    /// were already in use.
+    pub fn install_webhooks(&self, webhooks: crate::webhooks::Webhooks) -> bool {
+        self.0.webhooks.set(webhooks).is_ok()
     }
 
     /// Whether a shutdown has begun (`/readyz` answers 503 then).

@@ -3,7 +3,6 @@
 //! A new family of routes is a new module here with its own `router()` returning
 //! `Router<AppState>`, merged in [`crate::app`]; its handlers take an
 //! [`Auth<S>`](crate::auth::Auth) for their scope and return `Result<_, ApiError>`.
-//! Still to come: `webhooks` (`POST /v1/webhooks/{source}`, scope `webhooks`).
 
 pub mod admin;
 pub mod catalog;
@@ -11,3 +10,4 @@ pub mod feedback;
 pub mod health;
 pub mod openapi;
 pub mod query;
+pub mod webhooks;

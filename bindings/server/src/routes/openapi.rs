@@ -30,6 +30,7 @@ Every error is `{\"error\": {\"kind\", \"message\", ...}}`. With API keys config
         super::admin::reload,
         super::feedback::feedback,
         super::feedback::gaps,
+        super::webhooks::receive,
         openapi_json,
     ),
     components(schemas(
@@ -51,6 +52,7 @@ Every error is `{\"error\": {\"kind\", \"message\", ...}}`. With API keys config
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "admin", description = "Operations (admin scope)"),
         (name = "outcomes", description = "Feedback and content gaps (feedback scope; needs an outcome store)"),
+        (name = "webhooks", description = "Ticketing systems: new tickets get an internal note (webhooks scope, or the vendor's signature)"),
     )
 )]
 pub struct ApiDoc;
