@@ -62,6 +62,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
+        .merge(routes::page::router())
         // routes::webhooks::router() and routes::feedback::router() are merged here
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_response))
