@@ -165,7 +165,7 @@
   // ---- the API key -------------------------------------------------------------------------
 
   function needKey(message) {
-    setStatus(`This server needs an API key (${message}). Press k to enter it.`, 'error');
+    setStatus('This server needs an API key: press k to enter it.', 'error');
     if (!state.keyAsked) {
       state.keyAsked = true;
       openKeyDialog(message);
@@ -175,7 +175,7 @@
   function openKeyDialog(reason) {
     const dialog = $('key-dialog');
     $('key-reason').textContent = reason
-      ? `The server said: ${reason}.`
+      ? `The server said: ${reason.replace(/\.$/, '')}.`
       : 'Keys are needed when the server is configured with them.';
     $('key-input').value = sessionStorage.getItem(KEY_STORE) || '';
     if (!dialog.open) dialog.showModal();
