@@ -50,7 +50,7 @@ pub fn run(g: &Global, a: &ServeArgs) -> CliResult {
         .index_cache(if g.no_cache {
             None
         } else {
-            fixbook::index::cache::default_dir()
+            fixbook::default_cache_dir()
         })
         .build()
         .map_err(|e| (exit::PACKS, e.to_string()))?;
