@@ -98,7 +98,8 @@ def question_fact(driver) -> str | None:
 
 def no_page_errors(driver) -> None:
     """Nothing was refused by the Content-Security-Policy and no script failed."""
-    bad = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+    # (the probe of /v1/feedback on a server without outcomes is an expected 404)
+    bad = [e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "/v1/feedback" not in e["message"]]
     assert not bad, bad
 
 

@@ -199,14 +199,23 @@
 
   // ---- outcomes ("Fixed it" / "Didn't help") -----------------------------------------------
 
-  // The buttons appear only when the server keeps outcomes: /readyz says so (`outcomes`),
-  // and a /v1/feedback that answers 404, 405, 409, 501 or 503 hides them for good.
+  // The buttons appear only when the server keeps outcomes: /readyz says so when it reports
+  // `outcomes`; otherwise an empty POST /v1/feedback asks the route itself (a 400 for the
+  // missing fields means it is there and takes outcomes; 404, 405, 409, 501 or 503 means no
+  // store, 401/403 a key without the `feedback` scope). It records nothing.
+  const NO_STORE = [403, 404, 405, 409, 501, 503];
+
   async function probeFeedback() {
+    state.feedback = 'no';
     try {
-      const r = await api('GET', '/readyz');
-      const o = r.json && r.json.outcomes;
-      if (o === undefined || o === null) state.feedback = 'no';
-      else state.feedback = o === false || (typeof o === 'object' && o.enabled === false) ? 'no' : 'yes';
+      const ready = await api('GET', '/readyz');
+      const o = ready.json && ready.json.outcomes;
+      if (o !== undefined && o !== null) {
+        state.feedback = o === false || (typeof o === 'object' && o.enabled === false) ? 'no' : 'yes';
+      } else {
+        const r = await api('POST', '/v1/feedback', {});
+        state.feedback = r.status === 400 || r.status === 422 ? 'yes' : 'no';
+      }
     } catch (_) {
       state.feedback = 'no';
     }
@@ -219,7 +228,7 @@
     const r = await api('POST', '/v1/feedback', { entry: m.id, outcome, text: state.text });
     if (r.ok) {
       notice(outcome === 'resolved' ? 'Thanks: recorded as fixed.' : 'Thanks: recorded as not fixed.');
-    } else if ([404, 405, 409, 501, 503].includes(r.status)) {
+    } else if (NO_STORE.includes(r.status)) {
       state.feedback = 'no';
       renderActions();
       notice('This server keeps no outcomes.');
