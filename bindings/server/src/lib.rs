@@ -36,6 +36,7 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod watch;
+pub mod work;
 
 use axum::http::StatusCode;
 use axum::middleware;
@@ -62,8 +63,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
+        .merge(routes::feedback::router())
         .merge(routes::page::router())
-        // routes::webhooks::router() and routes::feedback::router() are merged here
+        // routes::webhooks::router() is merged here
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))

@@ -59,9 +59,43 @@ pub struct ReloadReport {
     pub duration_ms: u64,
     /// The content hash of the set served after it.
     pub content_hash: String,
-    /// The pack errors that failed it (or, for a lenient reload, the packs it skipped).
+    /// What happened, in a sentence (for a failed reload: why the previous set is kept).
+    pub message: String,
+    /// The pack errors that failed it, each naming its file, line and column (or, for a
+    /// lenient reload, the packs it skipped).
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<PackError>,
+}
+
+/// A failed reload's summary and its pack errors. The engine puts a summary with no file
+/// first ("reload would drop pack(s) …"); it becomes the message, so that the errors
+/// start with one a person can open at its line.
+fn reload_errors(e: &fixbook::Error) -> (String, Vec<PackError>) {
+    let (located, summaries): (Vec<PackError>, Vec<PackError>) = e
+        .pack_errors()
+        .iter()
+        .cloned()
+        .partition(|p| !p.path.is_empty());
+    let message = match summaries.first() {
+        Some(s) => s.message.clone(),
+        None if located.is_empty() => e.to_string(),
+        None => "the packs have errors; the previous set is kept".to_owned(),
+    };
+    if located.is_empty() {
+        let whole = summaries.into_iter().next().unwrap_or_else(|| PackError {
+            kind: fixbook::PackErrorKind::Io,
+            path: String::new(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+            hint: String::new(),
+            entry: None,
+            source_line: None,
+            length: 0,
+        });
+        return (message, vec![whole]);
+    }
+    (message, located)
 }
 
 fn now() -> u64 {
@@ -190,26 +224,9 @@ impl AppState {
         let start = Instant::now();
         let result = self.0.engine.reload();
         let ok = result.is_ok();
-        let errors = match &result {
-            Ok(()) => self.0.engine.skipped(),
-            Err(e) => {
-                let errs = e.pack_errors().to_vec();
-                if errs.is_empty() {
-                    vec![PackError {
-                        kind: fixbook::PackErrorKind::Io,
-                        path: String::new(),
-                        line: 0,
-                        column: 0,
-                        message: e.to_string(),
-                        hint: String::new(),
-                        entry: None,
-                        source_line: None,
-                        length: 0,
-                    }]
-                } else {
-                    errs
-                }
-            }
+        let (message, errors) = match &result {
+            Ok(()) => (String::from("reloaded"), self.0.engine.skipped()),
+            Err(e) => reload_errors(e),
         };
         let hash = if ok {
             content_hash(&self.0.engine)
@@ -222,6 +239,7 @@ impl AppState {
             at: now(),
             duration_ms: start.elapsed().as_millis() as u64,
             content_hash: hash.clone(),
+            message,
             errors,
         };
         {
@@ -263,6 +281,7 @@ impl AppState {
                 at: now(),
                 duration_ms: 0,
                 content_hash: self.status().content_hash,
+                message: "the reload stopped before it finished".into(),
                 errors: Vec::new(),
             },
         }

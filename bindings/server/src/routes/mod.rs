@@ -4,11 +4,11 @@
 //! A new family of routes is a new module here with its own `router()` returning
 //! `Router<AppState>`, merged in [`crate::app`]; its handlers take an
 //! [`Auth<S>`](crate::auth::Auth) for their scope and return `Result<_, ApiError>`.
-//! Still to come: `webhooks` (`POST /v1/webhooks/{source}`, scope `webhooks`) and `feedback`
-//! (`POST /v1/feedback`, `GET /v1/gaps`, scope `feedback`).
+//! Still to come: `webhooks` (`POST /v1/webhooks/{source}`, scope `webhooks`).
 
 pub mod admin;
 pub mod catalog;
+pub mod feedback;
 pub mod health;
 pub mod openapi;
 pub mod page;
