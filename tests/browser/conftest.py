@@ -17,6 +17,7 @@ import signal
 import subprocess
 import tempfile
 import tomllib
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -42,9 +43,9 @@ def fixbook_env(home: Path) -> dict[str, str]:
 class Server:
     """A running `fixbook serve --listen 127.0.0.1:0`, stopped by its process id."""
 
-    def __init__(self, config: str | None = None):
+    def __init__(self, config: str | None = None, args: tuple[str, ...] = ()):
         self.dir = Path(tempfile.mkdtemp(prefix="fixbook-browser-"))
-        args = [str(BIN), "serve", "--listen", "127.0.0.1:0", "--no-cache"]
+        args = [str(BIN), "serve", "--listen", "127.0.0.1:0", "--no-cache", *args]
         if config is not None:
             path = self.dir / "server.toml"
             path.write_text(config)
@@ -58,6 +59,14 @@ class Server:
             self.stop()
             raise RuntimeError(f"first line {line!r}: {(self.dir / 'stderr.log').read_text()}")
         self.url = line.removeprefix("listening on ").rstrip("/")
+
+    def post(self, path: str, body: dict) -> dict:
+        """A JSON API call, as any client makes it."""
+        req = urllib.request.Request(
+            self.url + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return json.load(resp)
 
     def stop(self) -> None:
         if self.proc.poll() is None:

@@ -1,6 +1,6 @@
 // fixbook agent page: paste a text, see the known problem, answer its questions.
 //
-// A client of the public JSON API only (POST /v1/diagnose, POST /v1/feedback, GET /readyz),
+// A client of the public JSON API only (POST /v1/diagnose, POST /v1/feedback, GET /v1/gaps),
 // on this page's origin. The state (text and answered facts) lives in the URL fragment, so a
 // link reproduces the diagnosis and the text is never sent in a request line or a Referer.
 // Everything the user typed or the server answered is put in the page as text nodes
@@ -199,23 +199,16 @@
 
   // ---- outcomes ("Fixed it" / "Didn't help") -----------------------------------------------
 
-  // The buttons appear only when the server keeps outcomes: /readyz says so when it reports
-  // `outcomes`; otherwise an empty POST /v1/feedback asks the route itself (a 400 for the
-  // missing fields means it is there and takes outcomes; 404, 405, 409, 501 or 503 means no
-  // store, 401/403 a key without the `feedback` scope). It records nothing.
+  // The buttons appear only when the server keeps outcomes and the key may report them:
+  // `GET /v1/gaps?limit=0` (same store, same `feedback` scope, reads nothing) answers 200
+  // then, 409 without a store, 401/403 for a key without the scope. A POST /v1/feedback
+  // that answers 403, 404, 405, 409, 501 or 503 hides them too.
   const NO_STORE = [403, 404, 405, 409, 501, 503];
 
   async function probeFeedback() {
-    state.feedback = 'no';
     try {
-      const ready = await api('GET', '/readyz');
-      const o = ready.json && ready.json.outcomes;
-      if (o !== undefined && o !== null) {
-        state.feedback = o === false || (typeof o === 'object' && o.enabled === false) ? 'no' : 'yes';
-      } else {
-        const r = await api('POST', '/v1/feedback', {});
-        state.feedback = r.status === 400 || r.status === 422 ? 'yes' : 'no';
-      }
+      const r = await api('GET', '/v1/gaps?limit=0');
+      state.feedback = r.ok ? 'yes' : 'no';
     } catch (_) {
       state.feedback = 'no';
     }
