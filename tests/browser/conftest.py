@@ -115,8 +115,9 @@ def browser():
     d.quit()
 
 
-def examples(name: str) -> list[dict]:
-    with open(PACK / "tests" / f"{name}.toml", "rb") as f:
+def examples(name: str, pack: str = PACK_ID) -> list[dict]:
+    """The examples of one of a shipped pack's test files (`search`, `diagnosis`, …)."""
+    with open(ROOT / "packs" / pack / "tests" / f"{name}.toml", "rb") as f:
         return tomllib.load(f)["examples"]
 
 

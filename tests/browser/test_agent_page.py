@@ -114,25 +114,31 @@ if (!(fact in facts)) { q.querySelector('button.skip-q').click(); return ['skipp
 const value = facts[fact];
 const button = [...q.querySelectorAll('button[data-value]')].find(b => b.dataset.value === String(value));
 if (button) { button.click(); return ['answered', fact]; }
-const input = q.querySelector('#q-input');
-input.value = Array.isArray(value) ? value.join(', ') : String(value);
-input.form.requestSubmit();
-return ['answered', fact];
+return q.querySelector('#q-input') ? ['form', fact, q.querySelector('#q-input').type] : null;
 """
 
 
-def answer_example(driver, example: dict, text: str | None = None, skip_limit: int = 12) -> list[str]:
+def answer_example(
+    driver, example: dict, text: str | None = None, skip_limit: int = 12, how: list[str] | None = None
+) -> list[str]:
     """Answers the page's questions with the example's facts, one at a time as asked (skipping
     those the example does not know), as a click on the answer's button (or the form for
-    free answers); returns the facts answered, in order."""
+    free answers); returns the facts answered, in order (and in `how`, how each was given:
+    `answered` for a button, `form` for typing)."""
     answered: list[str] = []
     for _ in range(skip_limit):
         # one script per step: the question read and its button clicked at the same moment
         done = driver.execute_script(ANSWER_JS, example["facts"])
         if done is None:
             break
-        if done[0] == "answered":
+        if done[0] == "form":  # typed into the fact's form, as a user does
+            value = example["facts"][done[1]]
+            box = driver.find_element(By.ID, "q-input")
+            box.send_keys(", ".join(value) if isinstance(value, list) else str(value), Keys.ENTER)
+        if done[0] in ("answered", "form"):
             answered.append(done[1])
+            if how is not None:
+                how.append(done[0])
             settled(driver, text or example["text"], done[1])
     return answered
 
@@ -210,6 +216,33 @@ def test_answers_change_the_verdicts_and_the_confidence(server, browser):
     assert any(before[c] != after[c] for c in ex["verdicts"])
     facts = browser.find_elements(By.CSS_SELECTOR, "#facts [data-fact]")
     assert [f.get_attribute("data-fact") for f in facts] == answered
+    no_page_errors(browser)
+
+
+def test_numbers_and_text_are_answered_in_a_form_of_the_facts_type(server, browser):
+    """Diagnosis examples of every shipped pack with a number fact: the page asks it with a
+    number field, and the typed answers give the example's verdicts."""
+    chosen = []
+    for pack in sorted((ROOT / "packs").iterdir()):
+        for e in examples("diagnosis", pack.name):
+            facts = e.get("facts", {})
+            if any(isinstance(v, int) and not isinstance(v, bool) for v in facts.values()):
+                chosen.append((pack.name, e))
+                break
+    assert chosen, "no example with a number fact"
+    forms = 0
+    for pack, ex in chosen:
+        open_page(browser, server)
+        type_text(browser, ex["text"])
+        how: list[str] = []
+        answered = answer_example(browser, ex, skip_limit=20, how=how)
+        entry = f"{pack}/{ex['expect']}"
+        got = verdicts(browser, entry)
+        assert got is not None, f"{ex['name']}: {entry} not shown after {answered}"
+        for cause, verdict in ex.get("verdicts", {}).items():
+            assert got[cause] == verdict, f"{ex['name']}: {cause} is {got[cause]} after {answered}"
+        forms += how.count("form")
+    assert forms, "no number or text question was asked"
     no_page_errors(browser)
 
 
@@ -387,10 +420,54 @@ def test_the_key_is_asked_for_when_the_server_needs_one(browser):
         keyed.stop()
 
 
+CONTRAST_JS = """
+const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+const lum = ([r, g, b]) => {
+  const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; };
+  return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+};
+const background = (el) => {
+  for (let e = el; e; e = e.parentElement) {
+    const c = rgb(getComputedStyle(e).backgroundColor);
+    if (c.length === 3 || c[3] > 0) return c.slice(0, 3);
+  }
+  return [255, 255, 255];
+};
+const low = [];
+for (const el of document.querySelectorAll(arguments[0])) {
+  if (!el.offsetParent || !el.textContent.trim()) continue;
+  const a = lum(rgb(getComputedStyle(el).color)), b = lum(background(el));
+  const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  if (ratio < 4.5) low.push([el.className || el.tagName, ratio.toFixed(2)]);
+}
+return low;
+"""
+
+
+def test_text_meets_the_aa_contrast_ratio(server, browser):
+    ex = bool_example()
+    open_page(browser, server)
+    type_text(browser, ex["text"])
+    answer_example(browser, ex)
+    shown = browser.execute_script("return document.querySelectorAll('.verdict').length")
+    assert shown >= 3
+    low = browser.execute_script(
+        CONTRAST_JS,
+        "body, label, .hint, .status, .verdict, .cause-why, .id, .q-meta, .q-text, button, mark,"
+        " .changes, .facts li, .notice, kbd, .foot, .summary, a",
+    )
+    assert not low, f"below 4.5:1: {low}"
+
+
 def test_the_page_fits_a_phone(server):
     ex = bool_example()
     phone = new_driver(390, 844)
     try:
+        # a phone's viewport (headless windows are at least 500 px wide)
+        phone.execute_cdp_cmd(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+        )
         open_page(phone, server)
         type_text(phone, ex["text"])
         width = phone.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")
