@@ -71,7 +71,7 @@ fn a_cached_file_is_revalidated_with_its_entity_tag() {
     let s = Server::start("page-etag", &[], None);
     let first = s.get("/assets/app.js");
     let tag = first.header("etag").expect("an ETag").to_owned();
-    assert!(tag.starts_with('"') && tag.ends_with('"'), "{tag}");
+    assert!(tag.starts_with("W/\"") && tag.ends_with('"'), "{tag}");
     let again = request(
         &s.addr,
         "GET",
@@ -82,6 +82,24 @@ fn a_cached_file_is_revalidated_with_its_entity_tag() {
     assert_eq!(again.status, 304);
     assert!(again.body.is_empty());
     assert_eq!(again.header("etag"), Some(tag.as_str()));
+    // the gzipped file is the same resource: same (weak) tag, revalidated alike
+    let gzipped = request(
+        &s.addr,
+        "GET",
+        "/assets/app.js",
+        &[("Accept-Encoding", "gzip")],
+        b"",
+    );
+    assert_eq!(gzipped.header("content-encoding"), Some("gzip"));
+    assert_eq!(gzipped.header("etag"), Some(tag.as_str()));
+    let again = request(
+        &s.addr,
+        "GET",
+        "/assets/app.js",
+        &[("Accept-Encoding", "gzip"), ("If-None-Match", &tag)],
+        b"",
+    );
+    assert_eq!(again.status, 304);
     // another file's tag does not match this one
     let other = s.get("/assets/app.css").header("etag").unwrap().to_owned();
     assert_ne!(other, tag);

@@ -6,7 +6,7 @@
 //! with the user's key when the server asks for one, so these routes need no key themselves
 //! and reveal nothing the API would not.
 //!
-//! Every answer carries an `ETag` (a hash of the file, fixed at build time) and
+//! Every answer carries an `ETag` (a weak one: a hash of the file, fixed at build time) and
 //! `Cache-Control: no-cache`, so browsers revalidate and get `304 Not Modified` until the
 //! binary changes; and a Content-Security-Policy that allows only this origin's script, style
 //! and API, so text pasted into the page can never run as code or leave for another host.
@@ -44,14 +44,17 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
-/// `"` + 16 hex digits + `"`: the quoted entity tag of `bytes`.
-const fn etag_bytes(bytes: &[u8]) -> [u8; 18] {
+/// `W/"` + 16 hex digits + `"`: the entity tag of `bytes`. Weak, because the compression
+/// layer may send the same file gzipped: a byte-for-byte (strong) tag would have to differ.
+const fn etag_bytes(bytes: &[u8]) -> [u8; 20] {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let hash = fnv1a(bytes);
-    let mut out = [b'"'; 18];
+    let mut out = [b'"'; 20];
+    out[0] = b'W';
+    out[1] = b'/';
     let mut i = 0;
     while i < 16 {
-        out[1 + i] = HEX[((hash >> (60 - 4 * i)) & 0xf) as usize];
+        out[3 + i] = HEX[((hash >> (60 - 4 * i)) & 0xf) as usize];
         i += 1;
     }
     out
@@ -60,7 +63,7 @@ const fn etag_bytes(bytes: &[u8]) -> [u8; 18] {
 macro_rules! asset {
     ($file:literal, $content_type:literal) => {{
         const BODY: &[u8] = include_bytes!(concat!("../../assets/", $file));
-        const TAG: [u8; 18] = etag_bytes(BODY);
+        const TAG: [u8; 20] = etag_bytes(BODY);
         Asset {
             body: BODY,
             content_type: $content_type,
@@ -95,15 +98,17 @@ pub fn router() -> Router<AppState> {
         )
 }
 
-/// Whether the request's `If-None-Match` names `etag` (or is `*`).
+/// Whether the request's `If-None-Match` names `etag` (or is `*`), compared weakly as
+/// RFC 9110 asks for `If-None-Match`.
 fn not_modified(headers: &HeaderMap, etag: &str) -> bool {
+    let ours = etag.trim_start_matches("W/");
     headers
         .get_all(header::IF_NONE_MATCH)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
         .map(|t| t.trim().trim_start_matches("W/"))
-        .any(|t| t == etag || t == "*")
+        .any(|t| t == ours || t == "*")
 }
 
 fn serve(asset: &'static Asset, request: &HeaderMap) -> Response {
@@ -146,14 +151,15 @@ mod tests {
     fn entity_tags_follow_the_content() {
         assert_ne!(etag_bytes(b"a"), etag_bytes(b"b"));
         assert_eq!(etag_bytes(b"a"), etag_bytes(b"a"));
-        assert_eq!(INDEX.etag.len(), 18);
-        assert!(INDEX.etag.starts_with('"') && INDEX.etag.ends_with('"'));
+        assert_eq!(INDEX.etag.len(), 20);
+        assert!(INDEX.etag.starts_with("W/\"") && INDEX.etag.ends_with('"'));
     }
 
     #[test]
     fn if_none_match_lists_and_weak_tags_are_understood() {
         let mut h = HeaderMap::new();
-        let list = format!("\"0000000000000000\", W/{}", SCRIPT.etag);
+        let strong = SCRIPT.etag.trim_start_matches("W/");
+        let list = format!("\"0000000000000000\", {strong}");
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_str(&list).unwrap());
         assert!(not_modified(&h, SCRIPT.etag));
         assert!(!not_modified(&h, STYLE.etag));
