@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (engine, CLI, C binding crate), the packs' own
 # examples through the CLI, the C test programs, a real django-helpdesk against `fixbook serve`,
-# and the Python package with pytest.
-# Installs what it needs (valgrind, maturin, pytest) when missing. Debug builds only.
+# the Python package with pytest, and the agent page in headless Chromium. Installs what it
+# needs (valgrind, maturin, pytest, chromium, selenium) when missing. Debug builds only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,5 +37,8 @@ if [ -f bindings/python/run-tests.sh ]; then
   step "Python binding"
   bash bindings/python/run-tests.sh
 fi
+
+step "Agent page in a real browser (headless Chromium, selenium)"
+bash tests/browser/run-tests.sh
 
 step "all test suites passed"

@@ -66,6 +66,7 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::openapi::router())
         .merge(routes::feedback::router())
         .merge(routes::webhooks::router())
+        .merge(routes::page::router())
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))

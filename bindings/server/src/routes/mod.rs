@@ -1,4 +1,5 @@
-//! One router per resource; [`crate::app`] merges them and adds the layers.
+//! One router per resource; [`crate::app`] merges them and adds the layers. [`page`] is
+//! the agent page (`GET /`), a client of the others.
 //!
 //! A new family of routes is a new module here with its own `router()` returning
 //! `Router<AppState>`, merged in [`crate::app`]; its handlers take an
@@ -9,5 +10,6 @@ pub mod catalog;
 pub mod feedback;
 pub mod health;
 pub mod openapi;
+pub mod page;
 pub mod query;
 pub mod webhooks;
