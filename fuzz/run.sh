@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 SECS=${1:-600}
 JOBS=${JOBS:-1}
-TARGETS=${TARGETS:-"load_pack query query_json facts check scan"}
+TARGETS=${TARGETS:-"load_pack query query_json facts check scan request_json"}
 SANITIZER=${SANITIZER:-none}
 FLAGS=(--sanitizer "$SANITIZER" -O --debug-assertions)
 

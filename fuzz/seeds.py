@@ -3,7 +3,7 @@
 
 Seeds come from the repository itself: the shipped and fixture packs (load_pack, check),
 the query corpus tests/data/dev-queries.jsonl (query, query_json, scan) and the pack examples
-(query_json). Existing corpus files are kept; seeds are rewritten each time.
+(query_json, request_json: one route byte, then an HTTP body). Existing corpus files are kept; seeds are rewritten each time.
 """
 import json
 import pathlib
@@ -74,6 +74,8 @@ def main():
         if i % 3 == 0:
             req["trace"] = True
         write("query_json", f"{i:03}", json.dumps(req))
+        write("request_json", f"search-{i:03}", b"\x00" + json.dumps(req).encode())
+        write("request_json", f"batch-{i:03}", b"\x02" + json.dumps({"items": [{"id": str(i), "text": q}]}).encode())
     write("query", "syntax", b"\x85error: \"(x AND y) OR -z\" title:foo [1 TO 2] {a} ~2 ^3 *")
     write("query", "binary", bytes(range(256)))
     # log chunks: ordinary lines (padded levels, tabs, CRLF) around the corpus' messages
@@ -100,7 +102,11 @@ def main():
                     v = kv.group(2)
                     facts[kv.group(1)] = json.loads(v)
                 write("query_json", f"facts-{n:03}", json.dumps({"text": m.group(1), "facts": facts}))
+                write("request_json", f"diagnose-{n:03}", b"\x01" + json.dumps({"text": m.group(1), "facts": facts}).encode())
                 n += 1
+    write("request_json", "surrogates", b'\x01{"text": "a\\ud800 b \\udc00 \\ud83d\\ude00", "trace": true}')
+    write("request_json", "not-utf8", b'\x00{"text": "caf\xe9 \xff"}')
+    write("request_json", "feedback", b'\x03{"entry": "aws-iam-identity-center/session-token-invalid", "outcome": "resolved"}')
     for i in range(32):
         write("facts", f"{i:03}", bytes(rnd.randrange(256) for _ in range(rnd.randrange(4, 64))))
 

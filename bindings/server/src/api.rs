@@ -22,7 +22,7 @@ pub const DEFAULT_LIMIT: usize = fixbook::DEFAULT_LIMIT;
 pub struct SearchRequest {
     /// An error string, a log excerpt or a ticket.
     pub text: String,
-    /// Most matches to return (default 5).
+    /// Most matches to return (default: the engine's, `fixbook::DEFAULT_LIMIT` = 10; 0 means it).
     pub limit: Option<usize>,
 }
 
@@ -37,7 +37,7 @@ pub struct DiagnoseRequest {
     #[serde(default)]
     #[schema(value_type = Object)]
     pub facts: BTreeMap<String, Value>,
-    /// Most matches to return (default 5).
+    /// Most matches to return (default: the engine's, `fixbook::DEFAULT_LIMIT` = 10; 0 means it).
     pub limit: Option<usize>,
     /// Include the decision trace.
     #[serde(default)]
@@ -67,7 +67,7 @@ pub struct BatchItem {
 pub struct BatchRequest {
     /// The items, answered in this order.
     pub items: Vec<BatchItem>,
-    /// Most matches per item (default 5).
+    /// Most matches per item (default: the engine's, 10; 0 means it).
     pub limit: Option<usize>,
     /// Include the decision trace in every answer.
     #[serde(default)]

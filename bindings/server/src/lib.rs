@@ -20,7 +20,8 @@
 //! ```
 //!
 //! [`server::serve`] adds what a deployment needs around [`app`]: the listen-address policy,
-//! signals (SIGTERM/ctrl-c graceful shutdown, SIGHUP reload) and `--watch`.
+//! connections served by hyper with a header-read timeout, signals (SIGTERM/ctrl-c graceful
+//! shutdown, SIGHUP reload) and `--watch`. `docs/server.md` is the operator's guide.
 
 #![deny(missing_docs)]
 
