@@ -636,3 +636,23 @@ fn a_bad_file_is_a_clear_error_not_a_crash() {
     let e = open(&dir.0).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Outcomes, "{e}");
 }
+
+#[test]
+fn a_provisional_miss_is_not_a_content_gap_and_a_final_one_is() {
+    let dir = TempDir::new("provisional");
+    let engine = with_store(&dir.path("o.db"));
+    let text = "the label printer in room 4 prints blank pages";
+    let mut q = Query::new(text);
+    q.provisional = true;
+    assert!(engine.diagnose(&q).unwrap().matches.is_empty());
+    let gaps = engine.gaps(&GapsQuery::default()).unwrap();
+    assert!(
+        gaps.is_empty(),
+        "a text still being typed was recorded: {gaps:?}"
+    );
+    q.provisional = false;
+    engine.diagnose(&q).unwrap();
+    let gaps = engine.gaps(&GapsQuery::default()).unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0].count, 1);
+}

@@ -512,7 +512,7 @@ impl Engine {
         let Some(store) = &self.outcomes else {
             return d;
         };
-        if !d.matches.is_empty() {
+        if !d.matches.is_empty() || q.provisional {
             return d;
         }
         let text = crate::matcher::normalize(&q.text, self.config.query.max_input_bytes).text;

@@ -118,12 +118,15 @@
 
   function schedule() {
     clearTimeout(state.timer);
-    state.timer = setTimeout(diagnose, DEBOUNCE_MS);
+    // typed as you go: the text may still change, so a miss is not a content gap yet
+    state.timer = setTimeout(() => diagnose({ provisional: true }), DEBOUNCE_MS);
   }
 
   // Diagnoses the current text and facts; an answer that arrives after a newer request was
   // sent is dropped (and its request aborted), so results always show the latest text.
-  async function diagnose() {
+  // `provisional`: the text is still being typed (the server then records no content gap
+  // for a text that matches nothing); pasting, Ctrl+Enter, answers and links are final.
+  async function diagnose({ provisional = false } = {}) {
     clearTimeout(state.timer);
     const seq = ++state.seq;
     if (state.controller) state.controller.abort();
@@ -140,7 +143,7 @@
     $('results').setAttribute('aria-busy', 'true');
     let r;
     try {
-      r = await api('POST', '/v1/diagnose', { text: state.text, facts: state.facts, trace: true }, controller.signal);
+      r = await api('POST', '/v1/diagnose', { text: state.text, facts: state.facts, trace: true, provisional }, controller.signal);
     } catch (e) {
       if (e.name === 'AbortError' || seq !== state.seq) return;
       $('results').removeAttribute('aria-busy');
@@ -155,7 +158,7 @@
       const name = r.json.error.fact;
       removeFact(name);
       state.factError = errorText(r);
-      return diagnose();
+      return diagnose({ provisional });
     }
     if (!r.ok) return setStatus(errorText(r), 'error');
     state.diagnosis = r.json;

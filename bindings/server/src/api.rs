@@ -45,6 +45,10 @@ pub struct DiagnoseRequest {
     /// Let draft entries match too.
     #[serde(default)]
     pub drafts: bool,
+    /// The text may still change (an agent typing): with an outcome store open, a miss is
+    /// not recorded as a content gap.
+    #[serde(default)]
+    pub provisional: bool,
 }
 
 /// One item of `POST /v1/diagnose/batch`.
@@ -196,6 +200,7 @@ impl DiagnoseRequest {
         let mut q = Query::new(self.text.clone()).limit(self.limit.unwrap_or(DEFAULT_LIMIT));
         q.trace = self.trace;
         q.drafts = self.drafts;
+        q.provisional = self.provisional;
         q.facts = facts(engine, &self.facts)?;
         Ok(q)
     }

@@ -278,3 +278,26 @@ fn without_a_store_feedback_and_gaps_say_how_to_open_one() {
     ]);
     assert!(err.contains("not-a-db"), "{err}");
 }
+
+#[test]
+fn a_provisional_diagnosis_records_no_gap_and_the_final_one_does() {
+    // the agent page diagnoses as the agent types (provisional); only the final text counts
+    let dir = tmp("provisional");
+    let db = dir.join("outcomes.db");
+    let s = Server::start("provisional", &["--outcomes", db.to_str().unwrap()], None);
+    let text = &unmatched_texts()[0];
+    for partial in [&text[..12], &text[..30], text.as_str()] {
+        let r = s.post_json(
+            "/v1/diagnose",
+            &json!({ "text": partial, "provisional": true }),
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+    }
+    assert_eq!(s.get("/v1/gaps").json()["gaps"], json!([]));
+    let r = s.post_json("/v1/diagnose", &json!({ "text": text }));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let gaps = s.get("/v1/gaps").json();
+    let gaps = gaps["gaps"].as_array().unwrap();
+    assert_eq!(gaps.len(), 1, "{gaps:?}");
+    assert_eq!(gaps[0]["count"], 1);
+}

@@ -215,6 +215,9 @@ pub struct Query {
     pub trace: bool,
     /// Let draft entries match too.
     pub drafts: bool,
+    /// The text may still change (typed as you go): with an outcome store open, a
+    /// provisional query that matches nothing is not recorded as a content gap.
+    pub provisional: bool,
     /// Notes about how the text was read (see [`Query::from_bytes`]); the answer starts
     /// with them.
     #[serde(skip)]

@@ -171,6 +171,7 @@ fn batch_item(
         limit,
         trace,
         drafts: false,
+        provisional: false,
     };
     let answer = one
         .query(st.engine(), st.limits())
