@@ -194,6 +194,15 @@ pub fn diagnosis(out: &mut dyn Write, s: &Style, d: &Diagnosis, detailed: bool) 
                     s.verdict(k.verdict)
                 );
             }
+            for n in &c.notes {
+                w!(out, "      note: {n}");
+            }
+        }
+        if !t.questions.is_empty() {
+            w!(out, "  questions, by expected information:");
+            for q in &t.questions {
+                w!(out, "    {q}");
+            }
         }
     }
     let qs: Vec<_> = d
