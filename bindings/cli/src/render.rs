@@ -160,6 +160,12 @@ pub fn diagnosis(out: &mut dyn Write, s: &Style, d: &Diagnosis, detailed: bool) 
         let normalized: String = t.normalized.chars().take(200).collect();
         w!(out, "  normalised: {normalized}");
         w!(out, "  terms: {}", t.terms.join(", "));
+        for r in &t.rewrites {
+            w!(out, "  read as: {r}");
+        }
+        for c in &t.context {
+            w!(out, "  context: {c}");
+        }
         for c in &t.candidates {
             let mark = if c.accepted { s.green("+") } else { s.dim("-") };
             w!(out, "  {mark} {} score {:.2}: {}", c.id, c.score, c.reason);

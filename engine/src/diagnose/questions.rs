@@ -286,11 +286,15 @@ mod tests {
 
     #[test]
     fn a_fact_that_splits_two_equal_candidates_gives_one_bit() {
-        let a = open(&["stage"], &[(1.0, &["clock"])], &["clock"]);
+        let a = open(
+            &["stage"],
+            &[(1.0, &["clock"]), (1.0, &["app"])],
+            &["clock"],
+        );
         let b = open(&["stage"], &[(1.0, &["nameid"])], &[]);
         let both = [(1.0, &a), (1.0, &b)];
         assert!((information("stage", &both) - 1.0).abs() < 1e-6);
-        // a cause's fact tells less: it decides one match's cause only
+        // a cause's fact tells less: it decides one of a match's two causes only
         assert!(information("clock", &both) < information("stage", &both));
         // a fact nobody needs tells nothing
         assert_eq!(information("other", &both), 0.0);

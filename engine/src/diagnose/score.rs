@@ -462,12 +462,12 @@ pub(super) fn confidence(score: f32, rank: usize, best: f32, second: f32) -> f32
     let absolute = 1.0 - (-score / CONFIDENCE.scale).exp();
     let share = if rank == 0 {
         if best > 0.0 {
-            1.0 - CONFIDENCE.share * (second / best)
+            1.0 - CONFIDENCE.share * (second / best).powf(CONFIDENCE.lead_exponent)
         } else {
             0.0
         }
     } else {
-        CONFIDENCE.share * score / best.max(1e-6)
+        CONFIDENCE.share * (score / best.max(1e-6)).powf(CONFIDENCE.lead_exponent)
     };
     (absolute * share).clamp(0.0, 1.0)
 }

@@ -79,6 +79,10 @@ pub(super) struct Confidence {
     pub share: f32,
     /// What a confirmed cause multiplies a match's weight by in the confidence.
     pub confirmed_cause: f32,
+    /// Power of the ratio to the best match in the shares: above 1, a runner-up far behind
+    /// loses its share (and the leader gains it) faster than the ratio; two matches of
+    /// equal weight stay equal. Set from the reliability table (`docs/calibration.md`).
+    pub lead_exponent: f32,
 }
 
 /// The confidence curve.
@@ -86,6 +90,7 @@ pub(super) const CONFIDENCE: Confidence = Confidence {
     scale: 5.0,
     share: 0.5,
     confirmed_cause: 1.5,
+    lead_exponent: 2.0,
 };
 
 /// Words of a query used to look up candidates in the text index (the most specific ones).
