@@ -415,6 +415,21 @@ pub fn explain(out: &mut dyn Write, s: &Style, x: &Explanation) {
                 .unwrap_or_default()
         );
     }
+    for n in &c.notes {
+        w!(out, "  note: {n}");
+    }
+    if !x.questions.is_empty() {
+        w!(out, "  questions, by expected information:");
+        for q in &x.questions {
+            w!(
+                out,
+                "    {} {:.3} bit(s), decides {} check(s)",
+                q.fact,
+                q.information,
+                q.decides
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -467,6 +482,23 @@ mod tests {
             .unwrap();
         let text = rendered(|out| explain(out, &Style::plain(), &x));
         assert!(text.contains("did not match"), "{text}");
+    }
+
+    #[test]
+    fn explain_shows_each_question_with_its_score() {
+        let engine = fixbook::Engine::embedded().unwrap();
+        let q = fixbook::Query::new("An unexpected error has occurred at sign-in via Okta");
+        let x = engine
+            .explain("aws-iam-identity-center/external-idp-unexpected-error", &q)
+            .unwrap();
+        let first = &x.questions[0];
+        let text = rendered(|out| explain(out, &Style::plain(), &x));
+        assert!(
+            text.contains("questions, by expected information:"),
+            "{text}"
+        );
+        let line = format!("    {} {:.3} bit(s)", first.fact, first.information);
+        assert!(text.contains(&line), "{text}");
     }
 
     #[test]
