@@ -46,7 +46,7 @@ fn bench(c: &mut Criterion) {
     let check = se
         .compile(r#"fact("saml.nameid_format") != "email" && fact("user.provisioned")"#)
         .expect("compiles");
-    let mut facts = fixbook::facts::Facts::new();
+    let mut facts = fixbook::Facts::new();
     facts.insert("saml.nameid_format".into(), "persistent".into());
     facts.insert("user.provisioned".into(), true.into());
     c.bench_function("one check evaluation", |b| {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: Rust (engine, CLI, C binding crate), the packs' own
-# examples through the CLI, the C test programs, and the Python package with pytest.
-# Installs what it needs (valgrind, maturin, pytest) when missing. Debug builds only.
+# examples through the CLI, the C test programs, a real django-helpdesk against `fixbook serve`,
+# the Python package with pytest, and the agent page in headless Chromium. Installs what it
+# needs (valgrind, maturin, pytest, chromium, selenium) when missing. Debug builds only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,9 +30,15 @@ if [ -x bindings/c/run-tests.sh ] || [ -f bindings/c/run-tests.sh ]; then
   bash bindings/c/run-tests.sh
 fi
 
+step "django-helpdesk: new-ticket webhook -> fixbook serve -> internal follow-up (real helpdesk)"
+bash tests/helpdesk/run.sh
+
 if [ -f bindings/python/run-tests.sh ]; then
   step "Python binding"
   bash bindings/python/run-tests.sh
 fi
+
+step "Agent page in a real browser (headless Chromium, selenium)"
+bash tests/browser/run-tests.sh
 
 step "all test suites passed"

@@ -104,3 +104,50 @@ fn the_doors_decode_no_bytes_and_build_no_json_of_their_own() {
     let limits = offenders("bindings", &["default_value_t = 5", "limit=10"], &[]);
     assert!(limits.is_empty(), "a door's own default limit: {limits:?}");
 }
+
+/// The engine's public namespaces; every other module is private or `#[doc(hidden)]`.
+const PUBLIC_MODULES: &[&str] = &[
+    "answer", "archive", "input", "lint", "outcomes", "pack", "testing",
+];
+
+/// Modules public only for the fuzz targets, benches and property tests.
+const HIDDEN_MODULES: &[&str] = &["embedded", "matcher", "script", "set"];
+
+#[test]
+fn the_public_api_is_the_curated_one_and_the_doors_use_only_it() {
+    let lib = std::fs::read_to_string(root().join("engine/src/lib.rs")).unwrap();
+    let lines: Vec<&str> = lib.lines().collect();
+    let (mut public, mut hidden) = (Vec::new(), Vec::new());
+    for (i, line) in lines.iter().enumerate() {
+        let Some(name) = line.strip_prefix("pub mod ") else {
+            continue;
+        };
+        let name = name.trim_end_matches(';').to_owned();
+        if i > 0 && lines[i - 1].trim() == "#[doc(hidden)]" {
+            hidden.push(name);
+        } else {
+            public.push(name);
+        }
+    }
+    assert_eq!(
+        public, PUBLIC_MODULES,
+        "public modules of engine/src/lib.rs"
+    );
+    assert_eq!(
+        hidden, HIDDEN_MODULES,
+        "hidden modules of engine/src/lib.rs"
+    );
+    // the doors (and the examples users copy) speak the public API only
+    let needles: Vec<String> = HIDDEN_MODULES
+        .iter()
+        .map(|m| format!("fixbook::{m}::"))
+        .collect();
+    let needles: Vec<&str> = needles.iter().map(String::as_str).collect();
+    let doors = offenders("bindings", &needles, &[]);
+    assert!(doors.is_empty(), "doors using hidden modules: {doors:?}");
+    let set = std::fs::read_to_string(root().join("engine/src/set.rs")).unwrap();
+    assert!(
+        !set.contains("\n    pub packs:") && !set.contains("\n    pub index:"),
+        "PackSet's fields are the engine's own"
+    );
+}

@@ -1279,3 +1279,21 @@ fn a_loop_of_long_builtin_calls_stops_near_the_time_limit() {
     );
     assert_good_pack_answers(&engine);
 }
+
+#[test]
+fn an_undeclared_fact_with_a_huge_name_is_noted_cut_not_echoed_whole() {
+    let engine = fixbook::Engine::embedded().unwrap();
+    let name = "x".repeat(100_000);
+    let q = fixbook::Query::new("Session token not found or invalid").fact(&name, true);
+    let d = engine.diagnose(&q).unwrap();
+    let note = d
+        .notes
+        .iter()
+        .find(|n| n.contains("not declared by any loaded pack"))
+        .expect("the ignored fact is noted");
+    assert!(note.len() < 400, "note of {} bytes", note.len());
+    assert!(
+        note.contains("more bytes"),
+        "the note says it was cut: {note}"
+    );
+}

@@ -65,6 +65,6 @@ fn main() {
     println!(
         "signature set + index: {:.1} ms ({} signatures)",
         t.elapsed().as_secs_f64() * 1e3,
-        set.signatures.len()
+        set.signature_count()
     );
 }

@@ -142,8 +142,9 @@ impl EngineBuilder {
     }
 
     /// Keeps the text index in `dir` between starts, keyed by the packs' content, so that the
-    /// next start with the same packs skips indexing (see [`crate::index::cache`]). Off by
-    /// default; [`crate::index::cache::default_dir`] gives the conventional folder.
+    /// next start with the same packs skips indexing (a changed pack or engine
+    /// misses it; a corrupt entry is rebuilt). Off by default; [`crate::default_cache_dir`]
+    /// gives the conventional folder.
     pub fn index_cache(mut self, dir: Option<PathBuf>) -> Self {
         self.load.index_cache = dir;
         self
@@ -480,8 +481,8 @@ impl Engine {
             .unwrap_or_default()
     }
 
-    /// The id closest to `id` among the loaded entries, for "did you mean" (see
-    /// [`crate::names::did_you_mean`]).
+    /// The id closest to `id` among the loaded entries, for "did you mean" (the one
+    /// similarity rule every message of the engine uses).
     pub fn suggest_entry(&self, id: &str) -> Option<String> {
         let set = self.current.load();
         let ids: Vec<&str> = (0..set.entries.len())

@@ -10,6 +10,11 @@ use std::path::Path;
 use crate::diagnose::Query;
 use crate::error::{Error, Result};
 
+/// Decodes bytes as UTF-8, replacing invalid sequences; the note says what was replaced
+/// (`None` when the bytes were valid). [`Query::from_bytes`] uses it; doors that read lines
+/// (`scan`) call it per line.
+pub use crate::matcher::decode_lossy;
+
 /// Matches returned when a query sets no limit, or sets `limit = 0`.
 ///
 /// `limit = 0` means "the default" in every door (Rust, CLI, C, Python): it is never an

@@ -10,43 +10,41 @@ use std::sync::Arc;
 use crate::context::DomainIndex;
 use crate::error::{PackError, PackErrorKind};
 use crate::index::rewrite::{parse_table, SynonymSource, Synonyms, SHORTHAND};
-use crate::index::{CacheUse, IndexDoc, TextIndex};
+use crate::index::{IndexDoc, TextIndex};
 use crate::matcher::SignatureSet;
 use crate::pack::{load_pack, Entry, LoadOptions, Pack, PackSource};
 
 /// Ordinary helpdesk text unrelated to any pack, one document per line: it tells the ranking
-/// which words are everyday words (see [`TextIndex::idf`]).
+/// which words are everyday words (see `TextIndex::idf`).
 pub const BACKGROUND: &str = include_str!("../data/background.txt");
 
 /// Loaded packs plus the structures that search them.
 #[derive(Debug)]
 pub struct PackSet {
     /// The packs, in load order.
-    pub packs: Vec<Arc<Pack>>,
+    pub(crate) packs: Vec<Arc<Pack>>,
     /// Global entry index → (pack, entry in pack).
-    pub entries: Vec<(usize, usize)>,
+    pub(crate) entries: Vec<(usize, usize)>,
     /// Signature index in [`PackSet::signatures`] → (global entry, signature in entry).
-    pub signature_owner: Vec<(usize, usize)>,
+    pub(crate) signature_owner: Vec<(usize, usize)>,
     /// All signatures, matched in one pass.
-    pub signatures: SignatureSet,
+    pub(crate) signatures: SignatureSet,
     /// Full-text index of all entries.
-    pub index: TextIndex,
+    pub(crate) index: TextIndex,
     /// `pack/entry` → global entry index.
-    pub by_id: HashMap<String, usize>,
+    pub(crate) by_id: HashMap<String, usize>,
     /// Problems with packs that were skipped (lenient mode).
-    pub skipped: Vec<PackError>,
-    /// How the index cache was used, when one was configured.
-    pub cache_use: Option<CacheUse>,
+    pub(crate) skipped: Vec<PackError>,
     /// The engine's shorthand and every loaded pack's synonyms.
-    pub synonyms: Synonyms,
+    pub(crate) synonyms: Synonyms,
     /// Product and domain names, for domain context.
-    pub domains: DomainIndex,
+    pub(crate) domains: DomainIndex,
     /// The words of every signature's literal text, lower-cased (for reading typos and
     /// short forms inside error messages).
-    pub literal_words: std::collections::HashSet<String>,
+    pub(crate) literal_words: std::collections::HashSet<String>,
     /// For each signature of [`PackSet::signatures`]: whether it is generic (see
     /// [`crate::context::is_generic`]).
-    pub generic: Vec<bool>,
+    pub(crate) generic: Vec<bool>,
 }
 
 /// Loads every source, several at a time on their own threads (packs are independent:
@@ -105,6 +103,11 @@ fn load_all(sources: &[PackSource], opts: &LoadOptions) -> Vec<Result<Pack, Vec<
 }
 
 impl PackSet {
+    /// The number of signatures matched in the one pass (all packs).
+    pub fn signature_count(&self) -> usize {
+        self.signatures.len()
+    }
+
     /// The entry at a global index.
     pub fn entry(&self, global: usize) -> &Entry {
         let (p, e) = self.entries[global];
@@ -208,16 +211,13 @@ impl PackSet {
             }])
         })?;
         // an index failure is the index's, not the signatures'
-        let (index, cache_use) = match index_cache {
+        let index = match index_cache {
             Some(dir) => {
-                let (index, used) =
-                    TextIndex::build_cached(&docs, BACKGROUND, dir).map_err(crate::Error::Index)?;
-                (index, Some(used))
+                TextIndex::build_cached(&docs, BACKGROUND, dir)
+                    .map_err(crate::Error::Index)?
+                    .0
             }
-            None => (
-                TextIndex::build(&docs, BACKGROUND).map_err(crate::Error::Index)?,
-                None,
-            ),
+            None => TextIndex::build(&docs, BACKGROUND).map_err(crate::Error::Index)?,
         };
         let mut pairs: Vec<(String, String, SynonymSource)> = Vec::new();
         // a pack's own words first: they know their domain's meaning of a short form
@@ -266,7 +266,6 @@ impl PackSet {
             index,
             by_id,
             skipped,
-            cache_use,
         })
     }
 }

@@ -18,10 +18,10 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use fixbook::facts::Facts;
 use fixbook::matcher::{decode_lossy, SignatureSet};
 use fixbook::pack::{load_pack, LoadOptions, Origin, Pack, PackSource};
 use fixbook::script::{Limits, ScriptEngine};
+use fixbook::Facts;
 use fixbook::{Diagnosis, Engine, ErrorKind, FactDecl, FactType, FactValue, Query, Verdict};
 
 /// The fuzz targets, by name (also the folder names under `tests/data/fuzz-regressions/`).

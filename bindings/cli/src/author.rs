@@ -319,13 +319,13 @@ pub fn new_pack(out: &mut dyn Write, dir: &Path, id: Option<&str>) -> Result<u8,
         .or_else(|| dir.file_name().map(|n| n.to_string_lossy().to_lowercase()))
         .unwrap_or_else(|| "my-pack".into());
     // the loader's rule, so that the new pack passes lint
-    if !fixbook::names::is_valid_id(&id) {
+    if !fixbook::pack::is_valid_id(&id) {
         return Err((
             exit::USAGE,
             format!(
                 "pack id {}: {}",
                 fixbook::input::quote(&id),
-                fixbook::names::ID_RULE
+                fixbook::pack::ID_RULE
             ),
         ));
     }

@@ -234,7 +234,7 @@ fn build_engine(g: &Global) -> Result<&'static Engine, (u8, String)> {
         .index_cache(if g.no_cache {
             None
         } else {
-            fixbook::index::cache::default_dir()
+            fixbook::default_cache_dir()
         })
         .build()
         .map_err(|e| (outcomes_cmd::build_error_code(e.kind()), load_failed(g, &e)))?;

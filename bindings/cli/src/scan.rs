@@ -123,7 +123,7 @@ fn process(engine: &Engine, chunk: &Chunk, opts: &ScanOptions<'_>) -> Vec<LineRe
     // valid UTF-8 (the common case) is used in place; otherwise decoded with replacements
     let text = match std::str::from_utf8(&chunk.bytes) {
         Ok(text) => Cow::Borrowed(text),
-        Err(_) => Cow::Owned(fixbook::matcher::decode_lossy(&chunk.bytes).0),
+        Err(_) => Cow::Owned(fixbook::input::decode_lossy(&chunk.bytes).0),
     };
     let mut out = Vec::new();
     match opts.field {

@@ -9,7 +9,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple};
 
-use fixbook::facts::FactTypeError;
+use fixbook::FactTypeError;
 use fixbook::{Engine, FactValue};
 
 use crate::errors::EngineError;

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import random
 import textwrap
 from pathlib import Path
 
@@ -123,3 +125,21 @@ def cli_binary() -> Path | None:
         if exe.is_file() and os.access(exe, os.X_OK):
             return exe
     return None
+
+
+def generated_texts(n: int) -> list[str]:
+    """Tickets and log lines made from the dev queries, with noise around them."""
+    lines = (REPO / "tests" / "data" / "dev-queries.jsonl").read_text(encoding="utf-8")
+    queries = [json.loads(line)["q"] for line in lines.splitlines() if line.strip()]
+    rng = random.Random(16)
+    out = []
+    for i in range(n):
+        q = rng.choice(queries)
+        kind = i % 3
+        if kind == 0:
+            out.append(f"Hi team, since this morning I get: {q}. Ticket #{i}, thanks!")
+        elif kind == 1:
+            out.append(f"2026-11-{1 + i % 28:02d}T10:{i % 60:02d}:00Z ERROR [worker-{i % 7}] {q}")
+        else:
+            out.append(f"printer on floor {i % 9} makes a noise {rng.random():.3f}")
+    return out

@@ -7,9 +7,7 @@ for the module.
 
 from __future__ import annotations
 
-import json
 import os
-import random
 import shutil
 import sys
 from collections.abc import Iterator
@@ -17,7 +15,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pytest
-from helpers import REPO, SESSION_TEXT, minimal_pack
+from helpers import SESSION_TEXT, generated_texts, minimal_pack
 
 import fixbook
 
@@ -44,24 +42,6 @@ def spark() -> Iterator[object]:
     )
     yield s
     s.stop()
-
-
-def generated_texts(n: int) -> list[str]:
-    """Tickets and log lines made from the dev queries, with noise around them."""
-    lines = (REPO / "tests" / "data" / "dev-queries.jsonl").read_text(encoding="utf-8")
-    queries = [json.loads(line)["q"] for line in lines.splitlines() if line.strip()]
-    rng = random.Random(16)
-    out = []
-    for i in range(n):
-        q = rng.choice(queries)
-        kind = i % 3
-        if kind == 0:
-            out.append(f"Hi team, since this morning I get: {q}. Ticket #{i}, thanks!")
-        elif kind == 1:
-            out.append(f"2026-11-{1 + i % 28:02d}T10:{i % 60:02d}:00Z ERROR [worker-{i % 7}] {q}")
-        else:
-            out.append(f"printer on floor {i % 9} makes a noise {rng.random():.3f}")
-    return out
 
 
 def test_annotate_equals_diagnose_row_by_row(spark, engine: fixbook.Engine) -> None:  # type: ignore[no-untyped-def]

@@ -14,9 +14,13 @@
 //! max_batch_items = 100
 //! max_concurrency = 8
 //! request_timeout_ms = 10000
+//! header_timeout_ms = 10000
 //!
 //! [packs]
 //! dirs = ["/etc/fixbook/packs"]
+//!
+//! [outcomes]
+//! path = "/var/lib/fixbook/outcomes.db"
 //! ```
 //!
 //! Every key is optional; unknown keys are refused (a typo must not silently open a door).
@@ -79,7 +83,14 @@ pub struct Config {
     /// Packs to load, besides those named on the command line.
     #[serde(default)]
     pub packs: PacksConfig,
+    /// The outcome store (feedback and texts that matched nothing).
+    #[serde(default)]
+    pub outcomes: OutcomesConfig,
     // Sections added by later features (webhooks, outcomes) go here, each as its own struct.
+    /// Ticketing systems, by source (`[webhooks.django-helpdesk]`, `[webhooks.zendesk]`, …):
+    /// see [`crate::webhooks::settings`].
+    #[serde(default)]
+    pub webhooks: std::collections::BTreeMap<String, crate::webhooks::WebhookConfig>,
 }
 
 /// One API key.
@@ -117,6 +128,9 @@ pub struct LimitsConfig {
     /// Longest time a client may take to send a request's body, in milliseconds (408
     /// `request-timeout` past it: a slow client does not hold the connection's task long).
     pub body_timeout_ms: u64,
+    /// Longest time a client may take to send a request's head (request line and headers),
+    /// in milliseconds; past it the connection is closed (a slowloris client holds nothing).
+    pub header_timeout_ms: u64,
     /// How long a shutdown waits for requests in flight, in milliseconds.
     pub shutdown_grace_ms: u64,
 }
@@ -130,6 +144,7 @@ impl Default for LimitsConfig {
             max_concurrency: None,
             request_timeout_ms: 10_000,
             body_timeout_ms: 5_000,
+            header_timeout_ms: 10_000,
             shutdown_grace_ms: 10_000,
         }
     }
@@ -160,6 +175,43 @@ impl Default for PacksConfig {
     }
 }
 
+/// The outcome store: an SQLite file the server records feedback and unmatched texts in,
+/// and whose resolution history reorders close matches (`docs/outcomes.md`). The store is
+/// the engine's, so it stays open across reloads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutcomesConfig {
+    /// The SQLite file, created if missing, relative to the config file (none: no store;
+    /// `--outcomes DB` overrides it).
+    pub path: Option<PathBuf>,
+    /// Store texts whole as well as masked (default: masked only: e-mails, ids, addresses
+    /// and times replaced by placeholders).
+    pub keep_text: bool,
+    /// Days rows are kept (0: forever).
+    pub retention_days: u32,
+}
+
+impl Default for OutcomesConfig {
+    fn default() -> Self {
+        let engine = fixbook::outcomes::OutcomeOptions::default();
+        OutcomesConfig {
+            path: None,
+            keep_text: engine.keep_text,
+            retention_days: engine.retention_days,
+        }
+    }
+}
+
+impl OutcomesConfig {
+    /// The engine's options for the store.
+    pub fn options(&self) -> fixbook::outcomes::OutcomeOptions {
+        fixbook::outcomes::OutcomeOptions {
+            keep_text: self.keep_text,
+            retention_days: self.retention_days,
+        }
+    }
+}
+
 /// Limits in force, resolved from [`LimitsConfig`].
 #[derive(Debug, Clone)]
 pub struct Limits {
@@ -175,6 +227,8 @@ pub struct Limits {
     pub request_timeout: Duration,
     /// Longest time to receive a body.
     pub body_timeout: Duration,
+    /// Longest time to receive a request's head.
+    pub header_timeout: Duration,
     /// How long a shutdown waits for requests in flight.
     pub shutdown_grace: Duration,
 }
@@ -202,6 +256,7 @@ impl LimitsConfig {
             max_concurrency: self.max_concurrency.unwrap_or(2 * cpus),
             request_timeout: Duration::from_millis(self.request_timeout_ms),
             body_timeout: Duration::from_millis(self.body_timeout_ms),
+            header_timeout: Duration::from_millis(self.header_timeout_ms),
             shutdown_grace: Duration::from_millis(self.shutdown_grace_ms),
         };
         for (name, v) in [
@@ -214,6 +269,7 @@ impl LimitsConfig {
                 self.request_timeout_ms as usize,
             ),
             ("limits.body_timeout_ms", self.body_timeout_ms as usize),
+            ("limits.header_timeout_ms", self.header_timeout_ms as usize),
         ] {
             if v == 0 {
                 return Err(invalid(format!("{name} must be at least 1")));
@@ -238,6 +294,11 @@ impl Config {
         for d in &mut config.packs.dirs {
             if d.is_relative() {
                 *d = base.join(&*d);
+            }
+        }
+        if let Some(db) = &mut config.outcomes.path {
+            if db.is_relative() {
+                *db = base.join(&*db);
             }
         }
         for k in &mut config.keys {

@@ -28,7 +28,7 @@ pub fn decode_json<T: DeserializeOwned>(body: &[u8]) -> Result<Decoded<T>, ApiEr
     let (text, note) = match std::str::from_utf8(body) {
         Ok(s) => (Cow::Borrowed(s), None),
         Err(_) => {
-            let (s, note) = fixbook::matcher::decode_lossy(body);
+            let (s, note) = fixbook::input::decode_lossy(body);
             (Cow::Owned(s), note)
         }
     };

@@ -35,7 +35,8 @@ pub struct ErrorDetail {
     /// Stable, machine-readable kind: `invalid-json`, `invalid-fact`, `unsupported-media-type`,
     /// `not-found`, `method-not-allowed`, `body-too-large`, `text-too-long`,
     /// `batch-too-large`, `unauthorized`, `forbidden`, `overloaded`, `timeout`,
-    /// `request-timeout`, `reload-failed`, `internal`.
+    /// `request-timeout`, `reload-failed`, `invalid-query`, `invalid-outcome`,
+    /// `unknown-entry`, `no-outcome-store`, `internal`.
     pub kind: String,
     /// What went wrong and how to fix it, for a person.
     pub message: String,

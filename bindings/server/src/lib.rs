@@ -36,6 +36,8 @@ pub mod routes;
 pub mod server;
 pub mod state;
 pub mod watch;
+pub mod webhooks;
+pub mod work;
 
 use axum::http::StatusCode;
 use axum::middleware;
@@ -62,7 +64,9 @@ pub fn app(state: AppState) -> Router {
         .merge(routes::health::router())
         .merge(routes::admin::router())
         .merge(routes::openapi::router())
-        // routes::webhooks::router() and routes::feedback::router() are merged here
+        .merge(routes::feedback::router())
+        .merge(routes::webhooks::router())
+        .merge(routes::page::router())
         .fallback(not_found)
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(RequestBodyDeadlineLayer::new(limits.body_timeout))

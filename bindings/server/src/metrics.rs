@@ -108,7 +108,7 @@ impl Metrics {
         *self.lock().rejected.entry(kind).or_default() += 1;
     }
 
-    /// Counts engine queries (`search`, `diagnose`, `batch-item`).
+    /// Counts engine calls (`search`, `diagnose`, `batch-item`, `feedback`).
     pub fn queries(&self, kind: &'static str, n: u64) {
         *self.lock().queries.entry(kind).or_default() += n;
     }

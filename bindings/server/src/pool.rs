@@ -5,13 +5,15 @@
 //! runs each job with `spawn_blocking`: a job that finds no free slot is refused at once, so
 //! memory stays bounded however many clients call. The slot is held until the job has
 //! finished, even when the client has gone or the request timed out (the job cannot be
-//! stopped half-way; its own time budget bounds it), so the limit counts real work. The reactor
+//! stopped half-way; its own time budget bounds it), so the limit counts real work; and a
+//! request is answered only once its slot is free again. A job learns through its
+//! [`Caller`] when its client has gone, and a batch stops at the next item. The reactor
 //! threads never run engine code: a slow check cannot stall other connections.
 
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
@@ -88,18 +90,25 @@ impl EnginePool {
     }
 
     /// Runs `f` on the blocking pool and returns its result; 429 `overloaded` when every
-    /// slot is taken.
+    /// slot is taken. `f` is given its [`Caller`], to stop early when the client has gone; a
+    /// job whose client has gone before it starts does not run.
     pub async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce() -> T + Send + 'static,
+        F: FnOnce(&Caller) -> T + Send + 'static,
     {
         let (tx, rx) = tokio::sync::oneshot::channel();
         let busy = self.busy.clone();
+        let caller = Caller::default();
+        // dropped with this future: when the client goes, hyper drops the request's future
+        let _waiting = Waiting(caller.gone.clone());
         let job: Job = Box::new(move || {
+            if caller.is_gone() {
+                return;
+            }
             busy.fetch_add(1, Ordering::Relaxed);
             let _guard = Decrement(busy);
-            let _ = tx.send(f());
+            let _ = tx.send(f(&caller));
         });
         let mut svc = self.svc.clone();
         let ready = svc
@@ -107,20 +116,45 @@ impl EnginePool {
             .await
             .map_err(|_| ApiError::internal("the engine pool is closed"))?;
         let call = ready.call(job);
-        let (shed_tx, shed_rx) = tokio::sync::oneshot::channel();
-        // the slot is released when the job ends, not when this request does
+        let (done_tx, done_rx) = tokio::sync::oneshot::channel();
+        // the slot is released when the job ends, not when this request does: a client that
+        // has gone leaves the job to finish in this task
         tokio::spawn(async move {
             let shed = call.await.is_err();
-            let _ = shed_tx.send(shed);
+            let _ = done_tx.send(shed);
         });
-        match rx.await {
+        let value = rx.await;
+        // answer only once the slot is free again, so that a client sending its requests one
+        // after another is never refused because of its own previous request
+        let shed = done_rx.await.unwrap_or(false);
+        match value {
             Ok(v) => Ok(v),
             // no result: the job was shed (never run) or it panicked
-            Err(_) => match shed_rx.await {
-                Ok(true) => Err(ApiError::overloaded()),
-                _ => Err(ApiError::internal("the engine job failed")),
-            },
+            Err(_) if shed => Err(ApiError::overloaded()),
+            Err(_) => Err(ApiError::internal("the engine job failed")),
         }
+    }
+}
+
+/// What a job knows of the request it works for.
+#[derive(Debug, Clone, Default)]
+pub struct Caller {
+    gone: Arc<AtomicBool>,
+}
+
+impl Caller {
+    /// Whether the request was dropped (its client went away, or it timed out): nobody will
+    /// read the answer, so a long job (a batch) may stop.
+    pub fn is_gone(&self) -> bool {
+        self.gone.load(Ordering::Relaxed)
+    }
+}
+
+struct Waiting(Arc<AtomicBool>);
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }
 

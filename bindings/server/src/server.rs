@@ -1,13 +1,14 @@
 //! Running the service: the listen-address policy, the first line on standard output,
 //! signals and graceful shutdown.
 
-use std::future::{Future, IntoFuture};
+use std::future::Future;
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Arc;
 
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
-use tokio::sync::Notify;
 
 use crate::state::AppState;
 
@@ -72,35 +73,70 @@ pub async fn bind(
     })
 }
 
-/// Serves `state` on `listener` until `shutdown` resolves, then stops accepting, lets the
-/// requests in flight finish (at most `limits.shutdown_grace`) and returns.
+/// Serves `state` on `listener` until `shutdown` resolves, then stops accepting (the
+/// listener is closed), lets the requests in flight finish (at most
+/// `limits.shutdown_grace`) and returns.
+///
+/// Each connection is served by hyper's HTTP/1 server with a timer, so a client that sends
+/// its request head too slowly is cut off after `limits.header_timeout` (axum's own `serve`
+/// cannot set that timeout).
 pub async fn run(
     state: AppState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let grace = state.limits().shutdown_grace;
+    let limits = state.limits().clone();
     let app = crate::app(state.clone());
-    let stop = Arc::new(Notify::new());
-    let stop_server = stop.clone();
-    let server = axum::serve(listener, app)
-        .with_graceful_shutdown(async move { stop_server.notified().await })
-        .into_future();
-    tokio::pin!(server);
-    tokio::select! {
-        r = &mut server => return r,
-        () = shutdown => {}
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    accept_failed(&e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let service = TowerToHyperService::new(app.clone());
+        let conn = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(e) = conn.await {
+                tracing::debug!("connection closed: {e}");
+            }
+        });
     }
+    drop(listener);
     state.set_draining();
     tracing::info!("shutting down: no new connections, finishing requests in flight");
-    stop.notify_one();
-    match tokio::time::timeout(grace, server).await {
-        Ok(r) => r,
-        Err(_) => {
-            tracing::warn!("requests still open after the shutdown grace period; closing them");
-            Ok(())
-        }
+    if tokio::time::timeout(limits.shutdown_grace, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still open after the shutdown grace period; closing them");
     }
+    Ok(())
+}
+
+/// An accept that failed: a connection reset before it was accepted is nothing; running out
+/// of file descriptors is waited out briefly rather than spun on.
+async fn accept_failed(e: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::warn!("accept failed: {e}");
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
 }
 
 /// A future that resolves on SIGTERM or ctrl-c (SIGINT).

@@ -2,7 +2,7 @@
 //! and the reload status. Cheap to clone (one `Arc`).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use fixbook::{Engine, PackError};
@@ -28,6 +28,7 @@ struct Inner {
     reload_lock: Mutex<()>,
     status: Mutex<LoadStatus>,
     draining: AtomicBool,
+    webhooks: OnceLock<crate::webhooks::Webhooks>,
 }
 
 /// The packs being served and the last reload's result, as `/readyz` shows them.
@@ -59,9 +60,43 @@ pub struct ReloadReport {
     pub duration_ms: u64,
     /// The content hash of the set served after it.
     pub content_hash: String,
-    /// The pack errors that failed it (or, for a lenient reload, the packs it skipped).
+    /// What happened, in a sentence (for a failed reload: why the previous set is kept).
+    pub message: String,
+    /// The pack errors that failed it, each naming its file, line and column (or, for a
+    /// lenient reload, the packs it skipped).
     #[schema(value_type = Vec<Object>)]
     pub errors: Vec<PackError>,
+}
+
+/// A failed reload's summary and its pack errors. The engine puts a summary with no file
+/// first ("reload would drop pack(s) …"); it becomes the message, so that the errors
+/// start with one a person can open at its line.
+fn reload_errors(e: &fixbook::Error) -> (String, Vec<PackError>) {
+    let (located, summaries): (Vec<PackError>, Vec<PackError>) = e
+        .pack_errors()
+        .iter()
+        .cloned()
+        .partition(|p| !p.path.is_empty());
+    let message = match summaries.first() {
+        Some(s) => s.message.clone(),
+        None if located.is_empty() => e.to_string(),
+        None => "the packs have errors; the previous set is kept".to_owned(),
+    };
+    if located.is_empty() {
+        let whole = summaries.into_iter().next().unwrap_or_else(|| PackError {
+            kind: fixbook::PackErrorKind::Io,
+            path: String::new(),
+            line: 0,
+            column: 0,
+            message: e.to_string(),
+            hint: String::new(),
+            entry: None,
+            source_line: None,
+            length: 0,
+        });
+        return (message, vec![whole]);
+    }
+    (message, located)
 }
 
 fn now() -> u64 {
@@ -114,6 +149,7 @@ impl AppState {
             reload_lock: Mutex::new(()),
             status: Mutex::new(status),
             draining: AtomicBool::new(false),
+            webhooks: OnceLock::new(),
         }))
     }
 
@@ -145,6 +181,19 @@ impl AppState {
     /// The engine pool (run engine work through it).
     pub fn pool(&self) -> &EnginePool {
         &self.0.pool
+    }
+
+    /// The ticketing-system webhooks (none configured until [`AppState::install_webhooks`]).
+    pub fn webhooks(&self) -> &crate::webhooks::Webhooks {
+        self.0
+            .webhooks
+            .get_or_init(crate::webhooks::Webhooks::empty)
+    }
+
+    /// Installs the configured webhooks, before the server starts; `false` when webhooks
+    /// were already in use.
+    pub fn install_webhooks(&self, webhooks: crate::webhooks::Webhooks) -> bool {
+        self.0.webhooks.set(webhooks).is_ok()
     }
 
     /// Whether a shutdown has begun (`/readyz` answers 503 then).
@@ -190,26 +239,9 @@ impl AppState {
         let start = Instant::now();
         let result = self.0.engine.reload();
         let ok = result.is_ok();
-        let errors = match &result {
-            Ok(()) => self.0.engine.skipped(),
-            Err(e) => {
-                let errs = e.pack_errors().to_vec();
-                if errs.is_empty() {
-                    vec![PackError {
-                        kind: fixbook::PackErrorKind::Io,
-                        path: String::new(),
-                        line: 0,
-                        column: 0,
-                        message: e.to_string(),
-                        hint: String::new(),
-                        entry: None,
-                        source_line: None,
-                        length: 0,
-                    }]
-                } else {
-                    errs
-                }
-            }
+        let (message, errors) = match &result {
+            Ok(()) => (String::from("reloaded"), self.0.engine.skipped()),
+            Err(e) => reload_errors(e),
         };
         let hash = if ok {
             content_hash(&self.0.engine)
@@ -222,6 +254,7 @@ impl AppState {
             at: now(),
             duration_ms: start.elapsed().as_millis() as u64,
             content_hash: hash.clone(),
+            message,
             errors,
         };
         {
@@ -263,6 +296,7 @@ impl AppState {
                 at: now(),
                 duration_ms: 0,
                 content_hash: self.status().content_hash,
+                message: "the reload stopped before it finished".into(),
                 errors: Vec::new(),
             },
         }

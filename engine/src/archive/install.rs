@@ -94,7 +94,7 @@ fn now_utc() -> String {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let day = crate::lint::civil_date((secs / 86_400) as i64);
+    let day = crate::dates::civil_date((secs / 86_400) as i64);
     let t = secs % 86_400;
     format!("{day}T{:02}:{:02}:{:02}Z", t / 3600, t / 60 % 60, t % 60)
 }

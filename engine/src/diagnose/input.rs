@@ -121,14 +121,18 @@ pub(super) fn caller_facts(
         }
         if !declared {
             notes.push(format!(
-                "fact `{name}` is not declared by any loaded pack; ignored"
+                "fact {} is not declared by any loaded pack; ignored",
+                crate::input::quote(name)
             ));
             continue;
         }
         let fitted = by_pack.iter().any(|f| f.contains_key(name));
         match refused.into_iter().next() {
             Some((_, e)) if !fitted => return Err(e),
-            Some((pack, e)) => notes.push(format!("pack `{pack}` does not see fact `{name}`: {e}")),
+            Some((pack, e)) => notes.push(format!(
+                "pack `{pack}` does not see fact {}: {e}",
+                crate::input::quote(name)
+            )),
             None => {}
         }
     }
@@ -399,7 +403,7 @@ mod tests {
         );
         assert_eq!(notes.len(), 1);
         assert!(
-            notes[0].starts_with("pack `as-bool` does not see fact `svc.restarted`"),
+            notes[0].starts_with("pack `as-bool` does not see fact \"svc.restarted\""),
             "{notes:?}"
         );
         // a value no declaration accepts is an error, as with one pack

@@ -443,6 +443,7 @@ impl TextIndex {
     }
 
     /// The distinct search terms of `text`, in order of first occurrence, ids removed.
+    #[cfg(test)]
     pub fn terms(&self, text: &str) -> Vec<String> {
         distinct_terms(&self.sequence(text))
     }
@@ -450,16 +451,6 @@ impl TextIndex {
     /// Number of entries containing `term` in any field.
     pub fn doc_freq(&self, term: &str) -> u32 {
         self.doc_freq.get(term).copied().unwrap_or(0)
-    }
-
-    /// Number of indexed entries.
-    pub fn len(&self) -> usize {
-        self.entry_terms.len()
-    }
-
-    /// True when no entry is indexed.
-    pub fn is_empty(&self) -> bool {
-        self.entry_terms.is_empty()
     }
 
     /// The highest field boost of `term` in `entry`, if the entry contains it.

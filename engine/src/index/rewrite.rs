@@ -47,8 +47,6 @@ pub enum SynonymSource {
 /// One short form and what it stands for.
 #[derive(Debug, Clone)]
 pub struct Synonym {
-    /// The short form as written in the table.
-    pub short: String,
     /// The long form as written in the table.
     pub long: String,
     /// The analysed terms of the long form.
@@ -156,7 +154,6 @@ impl TextIndex {
                 continue;
             }
             by_term.entry(s[0].clone()).or_insert_with(|| Synonym {
-                short: short.clone(),
                 long: long.clone(),
                 terms,
                 source: source.clone(),

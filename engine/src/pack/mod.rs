@@ -20,6 +20,9 @@ use crate::script::{Check, Limits, ScriptEngine};
 pub use load::{load_pack, LoadOptions};
 pub use source::{Origin, PackSource, SourceFile};
 
+/// The rule every pack and entry id follows (the loader's, the scaffold's and lint's).
+pub use crate::names::{is_valid_id, ID_RULE};
+
 /// The pack format version this engine reads.
 pub const FORMAT_VERSION: i64 = 1;
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// Sandbox limits for checks. A pack may set its own within the application's ceiling.
 ///
 /// A limit of 0 is the strictest there is, never "no limit": the operation count, the
-/// expression depth and the sizes are enforced as 1 (see [`ScriptEngine::new`]).
+/// expression depth and the sizes are enforced as 1 (see `ScriptEngine::new`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {

@@ -39,7 +39,10 @@ pub async fn reload(State(state): State<AppState>, _auth: Auth<AdminScope>) -> R
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "reload-failed",
-        format!("the packs have errors; the previous set is still served: {first}"),
+        format!(
+            "reload failed, the previous set is still served: {}. First error: {first}",
+            report.message
+        ),
     )
     .with("report", serde_json::to_value(&report).unwrap_or_default())
     .into_response()

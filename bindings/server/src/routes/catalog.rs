@@ -47,6 +47,5 @@ pub async fn entry(
     security(("bearer" = []))
 )]
 pub async fn packs(State(state): State<AppState>, _auth: Auth<ReadScope>) -> Response {
-    let e = state.engine();
-    json_response(&serde_json::json!({ "packs": e.packs(), "skipped": e.skipped() }))
+    json_response(&state.engine().packs_report())
 }

@@ -1,13 +1,15 @@
-//! One router per resource; [`crate::app`] merges them and adds the layers.
+//! One router per resource; [`crate::app`] merges them and adds the layers. [`page`] is
+//! the agent page (`GET /`), a client of the others.
 //!
 //! A new family of routes is a new module here with its own `router()` returning
 //! `Router<AppState>`, merged in [`crate::app`]; its handlers take an
 //! [`Auth<S>`](crate::auth::Auth) for their scope and return `Result<_, ApiError>`.
-//! Still to come: `webhooks` (`POST /v1/webhooks/{source}`, scope `webhooks`) and `feedback`
-//! (`POST /v1/feedback`, `GET /v1/gaps`, scope `feedback`).
 
 pub mod admin;
 pub mod catalog;
+pub mod feedback;
 pub mod health;
 pub mod openapi;
+pub mod page;
 pub mod query;
+pub mod webhooks;

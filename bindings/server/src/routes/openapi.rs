@@ -28,6 +28,9 @@ Every error is `{\"error\": {\"kind\", \"message\", ...}}`. With API keys config
         super::health::readyz,
         super::health::metrics,
         super::admin::reload,
+        super::feedback::feedback,
+        super::feedback::gaps,
+        super::webhooks::receive,
         openapi_json,
     ),
     components(schemas(
@@ -40,6 +43,7 @@ Every error is `{\"error\": {\"kind\", \"message\", ...}}`. With API keys config
         crate::error::ErrorBody,
         crate::error::ErrorDetail,
         crate::state::ReloadReport,
+        super::feedback::FeedbackRequest,
     )),
     modifiers(&BearerAuth),
     tags(
@@ -47,6 +51,8 @@ Every error is `{\"error\": {\"kind\", \"message\", ...}}`. With API keys config
         (name = "catalogue", description = "Packs and entries"),
         (name = "health", description = "Liveness, readiness, metrics"),
         (name = "admin", description = "Operations (admin scope)"),
+        (name = "outcomes", description = "Feedback and content gaps (feedback scope; needs an outcome store)"),
+        (name = "webhooks", description = "Ticketing systems: new tickets get an internal note (webhooks scope, or the vendor's signature)"),
     )
 )]
 pub struct ApiDoc;

@@ -1,16 +1,20 @@
-//! `POST /v1/search`, `POST /v1/diagnose`, `POST /v1/diagnose/batch`.
+//! `POST /v1/search`, `POST /v1/diagnose`, `POST /v1/diagnose/batch`: each decodes its body
+//! and calls the engine through [`engine_json`].
 
 use axum::extract::State;
 use axum::response::Response;
 use axum::routing::post;
 use axum::Router;
 
-use crate::api::{self, BatchAnswer, BatchRequest, BatchResponse, DiagnoseRequest, SearchRequest};
+use crate::api::{
+    self, BatchAnswer, BatchItem, BatchRequest, BatchResponse, DiagnoseRequest, SearchRequest,
+};
 use crate::auth::{Auth, DiagnoseScope, SearchScope};
-use crate::body::{json_response, JsonBody};
-use crate::decode::decode_json;
+use crate::body::JsonBody;
+use crate::decode::Decoded;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
+use crate::work::{engine_json, Answered};
 
 /// The query routes.
 pub fn router() -> Router<AppState> {
@@ -45,19 +49,18 @@ pub async fn search(
     _auth: Auth<SearchScope>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let st = state.clone();
-    let d = state
-        .pool()
-        .run(move || {
-            let req = decode_json::<SearchRequest>(&body)?;
+    engine_json(
+        &state,
+        body,
+        "search",
+        |st, req: Decoded<SearchRequest>, _| {
             api::check_text(&req.value.text, st.limits())?;
             let limit = req.value.limit.unwrap_or(api::DEFAULT_LIMIT);
             let d = st.engine().search(&req.value.text, limit);
-            Ok::<_, ApiError>(with_notes(d, req.notes))
-        })
-        .await??;
-    state.metrics().queries("search", 1);
-    Ok(json_response(&d))
+            Ok(Answered::one(with_notes(d, req.notes)))
+        },
+    )
+    .await
 }
 
 /// Diagnoses a text with facts: cause verdicts and the questions to ask next.
@@ -78,21 +81,20 @@ pub async fn diagnose(
     _auth: Auth<DiagnoseScope>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let st = state.clone();
-    let d = state
-        .pool()
-        .run(move || {
-            let req = decode_json::<DiagnoseRequest>(&body)?;
+    engine_json(
+        &state,
+        body,
+        "diagnose",
+        |st, req: Decoded<DiagnoseRequest>, _| {
             let q = req.value.query(st.engine(), st.limits())?;
             let d = st
                 .engine()
                 .diagnose(&q)
                 .map_err(|e| api::engine_error(&e))?;
-            Ok::<_, ApiError>(with_notes(d, req.notes))
-        })
-        .await??;
-    state.metrics().queries("diagnose", 1);
-    Ok(json_response(&d))
+            Ok(Answered::one(with_notes(d, req.notes)))
+        },
+    )
+    .await
 }
 
 /// Diagnoses many texts at once, answered in order (for backfills). An item that cannot be
@@ -115,58 +117,74 @@ pub async fn batch(
     _auth: Auth<DiagnoseScope>,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    let st = state.clone();
-    let out = state
-        .pool()
-        .run(move || {
-            let req = decode_json::<BatchRequest>(&body)?;
+    engine_json(
+        &state,
+        body,
+        "batch-item",
+        |st, req: Decoded<BatchRequest>, caller| {
             let limits = st.limits();
-            let BatchRequest {
-                items,
-                limit,
-                trace,
-            } = req.value;
-            if items.len() > limits.max_batch_items {
+            if req.value.items.len() > limits.max_batch_items {
                 return Err(ApiError::too_large(
                     "batch-too-large",
                     limits.max_batch_items,
                     format!(
                         "{} items; this server takes at most {} per batch (limits.max_batch_items)",
-                        items.len(),
+                        req.value.items.len(),
                         limits.max_batch_items
                     ),
                 ));
             }
+            let BatchRequest {
+                items,
+                limit,
+                trace,
+            } = req.value;
             let mut answers = Vec::with_capacity(items.len());
             for item in items {
-                let one = DiagnoseRequest {
-                    text: item.text,
-                    facts: item.facts,
-                    limit,
-                    trace,
-                    drafts: false,
-                };
-                let answer = one
-                    .query(st.engine(), limits)
-                    .and_then(|q| st.engine().diagnose(&q).map_err(|e| api::engine_error(&e)));
-                answers.push(match answer {
-                    Ok(d) => BatchAnswer {
-                        id: item.id,
-                        diagnosis: Some(with_notes(d, req.notes.clone())),
-                        error: None,
-                    },
-                    Err(e) => BatchAnswer {
-                        id: item.id,
-                        diagnosis: None,
-                        error: Some(e.body()),
-                    },
-                });
+                if caller.is_gone() {
+                    // nobody reads the rest: free the slot for a client that is still there
+                    break;
+                }
+                answers.push(batch_item(st, item, limit, trace, &req.notes));
             }
-            Ok(BatchResponse { items: answers })
-        })
-        .await??;
-    state
-        .metrics()
-        .queries("batch-item", out.items.len() as u64);
-    Ok(json_response(&out))
+            let calls = answers.len() as u64;
+            Ok(Answered {
+                value: BatchResponse { items: answers },
+                calls,
+            })
+        },
+    )
+    .await
+}
+
+/// One item of a batch, answered as `/v1/diagnose` answers it, or its own error.
+fn batch_item(
+    st: &AppState,
+    item: BatchItem,
+    limit: Option<usize>,
+    trace: bool,
+    notes: &[String],
+) -> BatchAnswer {
+    let one = DiagnoseRequest {
+        text: item.text,
+        facts: item.facts,
+        limit,
+        trace,
+        drafts: false,
+    };
+    let answer = one
+        .query(st.engine(), st.limits())
+        .and_then(|q| st.engine().diagnose(&q).map_err(|e| api::engine_error(&e)));
+    match answer {
+        Ok(d) => BatchAnswer {
+            id: item.id,
+            diagnosis: Some(with_notes(d, notes.to_vec())),
+            error: None,
+        },
+        Err(e) => BatchAnswer {
+            id: item.id,
+            diagnosis: None,
+            error: Some(e.body()),
+        },
+    }
 }

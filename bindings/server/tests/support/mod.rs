@@ -39,11 +39,26 @@ pub fn fixbook() -> Command {
     c
 }
 
+/// Runs `fixbook serve --no-cache ARGS` where it must refuse to start: asserts exit code 2
+/// and nothing on standard output (it never listened); returns standard error.
+pub fn serve_refused(args: &[&str]) -> String {
+    let o = fixbook()
+        .args(["serve", "--no-cache"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2), "{o:?}");
+    assert!(o.stdout.is_empty(), "it must not listen: {o:?}");
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
 /// A running `fixbook serve`, killed (by pid) when dropped.
 pub struct Server {
     pub child: Child,
     pub addr: String,
     pub stderr: PathBuf,
+    /// The server's own folder (its config file and standard error are here).
+    pub dir: PathBuf,
 }
 
 impl Server {
@@ -81,6 +96,7 @@ impl Server {
             addr: addr.to_owned(),
             child,
             stderr,
+            dir,
         }
     }
 

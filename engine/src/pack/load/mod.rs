@@ -32,8 +32,8 @@ pub struct LoadOptions {
     pub ceiling: Limits,
     /// Limits for packs that set none.
     pub defaults: Limits,
-    /// Folder where the pack set's text index is cached between starts (see
-    /// [`crate::index::cache`]); `None` builds it in RAM every time.
+    /// Folder where the pack set's text index is cached between starts, keyed by the packs'
+    /// content; `None` builds it in RAM every time.
     pub index_cache: Option<std::path::PathBuf>,
 }
 
