@@ -221,6 +221,35 @@ fn diagnose_reads_a_facts_file_and_interactive_answers() {
 }
 
 #[test]
+fn a_facts_file_that_rules_out_a_shared_message_entry_leaves_it_far_below() {
+    let dir = tmp("stage-facts");
+    let f = dir.join("facts.toml");
+    std::fs::write(&f, "\"signin.stage\" = \"external-idp\"\n").unwrap();
+    let o = run(&[
+        "diagnose",
+        "--json",
+        "--facts",
+        f.to_str().unwrap(),
+        "An unexpected error has occurred",
+    ]);
+    let v = json(&o);
+    let conf = |id: &str| {
+        v["matches"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .map_or(0.0, |m| m["confidence"].as_f64().unwrap())
+    };
+    assert_eq!(
+        v["matches"][0]["id"],
+        "aws-iam-identity-center/external-idp-unexpected-error"
+    );
+    assert!(conf("aws-iam-identity-center/external-idp-unexpected-error") >= 0.9);
+    assert!(conf("aws-iam-identity-center/authenticator-app-unexpected-error") < 0.05);
+}
+
+#[test]
 fn packs_come_from_builtin_pack_path_and_flags() {
     let v = json(&run(&["packs", "--json"]));
     let packs = v["packs"].as_array().unwrap();

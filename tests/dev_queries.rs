@@ -34,6 +34,14 @@ fn dev_queries_meet_the_quality_bar() {
         let id = dir.unwrap().file_name().to_string_lossy().into_owned();
         assert!(packs.contains(&id), "shipped pack {id} is not loaded");
     }
+    // the corpus asks every shipped pack's kind of query
+    for id in &packs {
+        let prefix = format!("\"expect\": \"{id}/");
+        assert!(
+            corpus.lines().any(|l| l.contains(&prefix)),
+            "the dev queries ask nothing of pack {id}"
+        );
+    }
     let mut by_kind: BTreeMap<String, Tally> = BTreeMap::new();
     let mut total = Tally::default();
     let mut misses = Vec::new();

@@ -232,3 +232,75 @@ fn reload_under_concurrent_queries_is_atomic_and_keeps_the_old_set_on_failure() 
     assert!(total > 0);
     assert_eq!(engine.packs().len(), 1);
 }
+
+/// The confidence of entry `id` in an answer (0 when it is not among the matches).
+fn confidence_of(d: &fixbook::Diagnosis, id: &str) -> f32 {
+    d.matches
+        .iter()
+        .find(|m| m.id == id)
+        .map_or(0.0, |m| m.confidence)
+}
+
+#[test]
+fn a_ruled_out_defining_symptom_leaves_its_entry_far_below_the_other() {
+    let e = engine();
+    let text = "An unexpected error has occurred";
+    let app = "aws-iam-identity-center/authenticator-app-unexpected-error";
+    let idp = "aws-iam-identity-center/external-idp-unexpected-error";
+    // the two entries share the message: with nothing known they are about as likely
+    let before = e.diagnose(&Query::new(text)).unwrap();
+    let (a, i) = (confidence_of(&before, app), confidence_of(&before, idp));
+    assert!((a - i).abs() < 0.1, "comparable: {a} vs {i}");
+    // the error follows the external IdP sign-in: the authenticator-app symptom is ruled out
+    let after = e
+        .diagnose(&Query::new(text).fact("signin.stage", "external-idp"))
+        .unwrap();
+    assert_eq!(after.matches[0].id, idp);
+    let (a, i) = (confidence_of(&after, app), confidence_of(&after, idp));
+    assert!(i >= 0.9, "now sure of the external-IdP entry: {i}");
+    assert!(a < 0.05, "the authenticator-app entry is near zero: {a}");
+}
+
+#[test]
+fn a_confirmed_cause_raises_its_entry() {
+    let e = engine();
+    let text = "An unexpected error has occurred";
+    let idp = "aws-iam-identity-center/external-idp-unexpected-error";
+    let q = Query::new(text).fact("signin.stage", "external-idp");
+    let open = confidence_of(&e.diagnose(&q).unwrap(), idp);
+    let confirmed = e
+        .diagnose(&q.fact("saml.nameid_format", "persistent"))
+        .unwrap();
+    assert!(confirmed.matches[0]
+        .causes
+        .iter()
+        .any(|c| c.verdict == Verdict::Confirmed));
+    assert!(confidence_of(&confirmed, idp) > open);
+}
+
+#[test]
+fn with_an_external_idp_and_nothing_else_known_abac_is_not_asked_first() {
+    let e = engine();
+    let q = Query::new("An unexpected error has occurred").fact("identity.source", "external-idp");
+    let d = e.diagnose(&q).unwrap();
+    let at = |fact: &str| d.questions.iter().position(|q| q.fact == fact);
+    assert!(
+        !d.questions[0].fact.starts_with("abac."),
+        "{:?}",
+        d.questions[0]
+    );
+    let abac = at("abac.enabled").expect("ABAC is still a question");
+    assert!(at("saml.nameid_format").unwrap() < abac);
+    assert!(at("user.provisioned").unwrap() < abac);
+    // the answer to the first question is expected to tell the most
+    for w in d.questions.windows(2) {
+        assert!(w[0].information >= w[1].information);
+    }
+    // once the stage is known, the first question is about the user or the NameID format
+    let d = e.diagnose(&q.fact("signin.stage", "external-idp")).unwrap();
+    assert!(
+        ["user.provisioned", "saml.nameid_format"].contains(&d.questions[0].fact.as_str()),
+        "{:?}",
+        d.questions[0]
+    );
+}

@@ -61,6 +61,10 @@ pub struct Explanation {
     pub candidate: Option<Candidate>,
     /// The search terms of the text.
     pub terms: Option<Vec<String>>,
+    /// The questions that would decide its undecided checks, each with its score (the
+    /// information its answer is expected to give), asked first to last.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<crate::Question>,
 }
 
 /// Matches looked at when explaining an entry.
@@ -81,6 +85,12 @@ impl Engine {
             rank,
             candidate: trace.and_then(|t| t.candidates.iter().find(|c| c.id == id).cloned()),
             terms: trace.map(|t| t.terms.clone()),
+            questions: d
+                .matches
+                .iter()
+                .find(|m| m.id == id)
+                .map(|m| m.questions.clone())
+                .unwrap_or_default(),
         })
     }
 }

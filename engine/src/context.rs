@@ -296,7 +296,11 @@ fn opening_name(text: &str, known_word: &impl Fn(&str) -> bool) -> Option<String
         }
         rest = &rest[1..];
     }
-    if words.is_empty() {
+    // a name has a word of three letters or more: `A0:` or `E2 says` is a code, not a product
+    if !words
+        .iter()
+        .any(|w| w.chars().filter(|c| c.is_alphabetic()).count() >= 3)
+    {
         return None;
     }
     // optional nouns such as "desktop", "app" before the verb
@@ -364,6 +368,8 @@ mod tests {
             "Hello, it fails",
             "users say it fails",
             "Okta",
+            "A0: Session token not found or invalid",
+            "E2 says boom",
         ] {
             assert_eq!(opening_name(t, &known), None, "{t}");
         }

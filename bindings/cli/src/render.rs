@@ -160,6 +160,12 @@ pub fn diagnosis(out: &mut dyn Write, s: &Style, d: &Diagnosis, detailed: bool) 
         let normalized: String = t.normalized.chars().take(200).collect();
         w!(out, "  normalised: {normalized}");
         w!(out, "  terms: {}", t.terms.join(", "));
+        for r in &t.rewrites {
+            w!(out, "  read as: {r}");
+        }
+        for c in &t.context {
+            w!(out, "  context: {c}");
+        }
         for c in &t.candidates {
             let mark = if c.accepted { s.green("+") } else { s.dim("-") };
             w!(out, "  {mark} {} score {:.2}: {}", c.id, c.score, c.reason);
@@ -193,6 +199,15 @@ pub fn diagnosis(out: &mut dyn Write, s: &Style, d: &Diagnosis, detailed: bool) 
                     k.id,
                     s.verdict(k.verdict)
                 );
+            }
+            for n in &c.notes {
+                w!(out, "      note: {n}");
+            }
+        }
+        if !t.questions.is_empty() {
+            w!(out, "  questions, by expected information:");
+            for q in &t.questions {
+                w!(out, "    {q}");
             }
         }
     }
@@ -400,6 +415,21 @@ pub fn explain(out: &mut dyn Write, s: &Style, x: &Explanation) {
                 .unwrap_or_default()
         );
     }
+    for n in &c.notes {
+        w!(out, "  note: {n}");
+    }
+    if !x.questions.is_empty() {
+        w!(out, "  questions, by expected information:");
+        for q in &x.questions {
+            w!(
+                out,
+                "    {} {:.3} bit(s), decides {} check(s)",
+                q.fact,
+                q.information,
+                q.decides
+            );
+        }
+    }
 }
 
 #[cfg(test)]
@@ -452,6 +482,23 @@ mod tests {
             .unwrap();
         let text = rendered(|out| explain(out, &Style::plain(), &x));
         assert!(text.contains("did not match"), "{text}");
+    }
+
+    #[test]
+    fn explain_shows_each_question_with_its_score() {
+        let engine = fixbook::Engine::embedded().unwrap();
+        let q = fixbook::Query::new("An unexpected error has occurred at sign-in via Okta");
+        let x = engine
+            .explain("aws-iam-identity-center/external-idp-unexpected-error", &q)
+            .unwrap();
+        let first = &x.questions[0];
+        let text = rendered(|out| explain(out, &Style::plain(), &x));
+        assert!(
+            text.contains("questions, by expected information:"),
+            "{text}"
+        );
+        let line = format!("    {} {:.3} bit(s)", first.fact, first.information);
+        assert!(text.contains(&line), "{text}");
     }
 
     #[test]

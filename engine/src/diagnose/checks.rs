@@ -44,6 +44,8 @@ pub(super) struct Checked {
     pub found: Match,
     /// Its checks, for the trace.
     pub checks: Vec<CheckTrace>,
+    /// What is still open about it, for the questions.
+    pub open: questions::Open,
 }
 
 /// Runs the checks of the candidates (sorted here, best first) that can still reach the top
@@ -84,7 +86,14 @@ pub(super) fn run(
         let caller = cx.caller.for_pack(pack_index);
         let facts = input::for_entry(pack, &c, cx.hits, caller, cx.input, from_pack);
         let done = evaluate(cx, &c, facts, budget.spent());
-        c.score += done.symptom_delta;
+        // a ruled-out defining symptom says the entry does not apply: its score shrinks
+        c.score = (c.score + done.symptom_delta) * done.penalty;
+        if done.penalty < 1.0 {
+            c.notes.push(format!(
+                "a ruled-out defining symptom leaves it {:.0}% of its score",
+                done.penalty * 100.0
+            ));
+        }
         if !c.words_only() || c.score >= sure_floor {
             let at = finals.partition_point(|&(f, e)| ranks_before(f, e, c.score, c.entry));
             finals.insert(at, (c.score, c.entry));
@@ -93,6 +102,7 @@ pub(super) fn run(
             scored: c,
             found: done.found,
             checks: done.checks,
+            open: done.open,
         });
     }
     results.sort_by(|a, b| best_first(&a.scored, &b.scored));
@@ -145,6 +155,10 @@ struct Evaluated {
     checks: Vec<CheckTrace>,
     /// What its symptoms add to its score.
     symptom_delta: f32,
+    /// What its ruled-out symptoms multiply its score by (1 when none is).
+    penalty: f32,
+    /// What is still open, for the questions.
+    open: questions::Open,
 }
 
 /// Runs an entry's symptoms and causes. The query's check time is spent between candidates, not inside
@@ -164,6 +178,7 @@ fn evaluate(cx: &Context<'_>, c: &Scored, facts: EntryFacts, out_of_time: bool) 
         });
     }
     let mut delta = 0.0;
+    let mut penalty = 1.0;
     let mut symptoms = Vec::new();
     for s in &entry.symptoms {
         let ran = run_check(
@@ -175,7 +190,12 @@ fn evaluate(cx: &Context<'_>, c: &Scored, facts: EntryFacts, out_of_time: bool) 
         );
         delta += match ran.ev.verdict {
             Verdict::Confirmed => RANKING.symptom,
-            Verdict::RuledOut => -RANKING.symptom,
+            Verdict::RuledOut => {
+                if s.defining {
+                    penalty *= RANKING.ruled_out_symptom;
+                }
+                -RANKING.symptom
+            }
             _ => 0.0,
         };
         symptoms.push(SymptomResult {
@@ -208,7 +228,7 @@ fn evaluate(cx: &Context<'_>, c: &Scored, facts: EntryFacts, out_of_time: bool) 
         facts: facts.from_text,
         symptoms,
     };
-    let mut m = Match {
+    let m = Match {
         id: entry.id.clone(),
         title: entry.title.clone(),
         score: 0.0,
@@ -221,11 +241,13 @@ fn evaluate(cx: &Context<'_>, c: &Scored, facts: EntryFacts, out_of_time: bool) 
         summary: entry.summary.clone(),
         where_to_look: entry.where_to_look.clone(),
     };
-    m.questions = questions::for_match(pack, entry, &m, &facts.all);
+    let open = questions::Open::of(pack, entry, &m, &facts.all);
     Evaluated {
         found: m,
         checks,
         symptom_delta: delta,
+        penalty,
+        open,
     }
 }
 
@@ -332,7 +354,7 @@ mod tests {
         let out = run(&cx, scored, limit, time, &mut trace);
         let terms = crate::diagnose::score::QueryTerms::with_lines(set, "", "");
         let domains = crate::diagnose::score::Domains::new(set, "", &caller);
-        (out, trace.finish("", &terms, &domains, None))
+        (out, trace.finish("", &terms, &domains, None, &[]))
     }
 
     #[test]

@@ -126,30 +126,45 @@ pub(crate) fn run_with(
             &mut r.scored.score,
         )
     });
-    let best = kept.first().map_or(best, |r| r.scored.score);
 
-    // 7. confidence
-    let second = kept.get(1).map_or(0.0, |r| r.scored.score);
+    // 7. confidence, from the scores and what the checks confirmed
+    let scores: Vec<f32> = kept.iter().map(|r| r.scored.score).collect();
+    let confirmed: Vec<bool> = kept
+        .iter()
+        .map(|r| {
+            r.found
+                .causes
+                .iter()
+                .any(|c| c.verdict == crate::script::Verdict::Confirmed)
+        })
+        .collect();
+    let confidences = score::confidences(&score::evidence_weights(&scores, &confirmed));
     let mut matches = Vec::with_capacity(kept.len());
+    let mut open = Vec::with_capacity(kept.len());
     for (rank, r) in kept.into_iter().enumerate() {
         let mut m = r.found;
         m.score = score::round3(r.scored.score);
-        m.confidence = score::round3(score::confidence(r.scored.score, rank, best, second));
+        m.confidence = score::round3(confidences[rank]);
+        m.questions =
+            questions::for_match(set.pack_of(r.scored.entry), &r.open, m.confidence, &m.id);
         trace.accept(&r.scored, rank, r.checks, priors[rank].clone());
         matches.push(m);
+        open.push(r.open);
     }
 
-    // 8. questions across matches
-    let questions = questions::across(&matches);
+    // 8. questions across matches, by expected information
+    let questions = questions::across(&matches, &open);
+    let trace = trace.finish(
+        &input.text,
+        &terms,
+        &domains,
+        corrected.as_ref().map(|c| c.notes.as_slice()),
+        &questions,
+    );
     Ok(Diagnosis {
         matches,
         questions,
         notes,
-        trace: trace.finish(
-            &input.text,
-            &terms,
-            &domains,
-            corrected.as_ref().map(|c| c.notes.as_slice()),
-        ),
+        trace,
     })
 }

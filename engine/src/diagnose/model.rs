@@ -22,6 +22,10 @@ pub struct Question {
     pub choices: Vec<String>,
     /// How many undecided causes and symptoms of the candidates its answer would decide.
     pub decides: usize,
+    /// The information its answer is expected to give, in bits: the entropy of the split
+    /// of the weighted candidates (matches by confidence, causes by likelihood) it tells
+    /// apart. Questions are asked highest first.
+    pub information: f32,
     /// The candidate entries the answer matters to.
     pub entries: Vec<String>,
 }
@@ -146,6 +150,10 @@ pub struct Trace {
     /// (`names another product: Reddit`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context: Vec<String>,
+    /// The questions with their scores, asked first to last
+    /// (`signin.stage: 1.000 bit(s) expected, decides 2 check(s) of …`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub questions: Vec<String>,
     /// Every candidate considered.
     pub candidates: Vec<Candidate>,
 }

@@ -220,6 +220,8 @@ pub(super) struct Scored {
     pub generic_hits: Vec<usize>,
     /// The other product the text names, when it names nothing of the pack's domain.
     pub other_product: Option<String>,
+    /// What else moved its score, for the trace (a ruled-out symptom).
+    pub notes: Vec<String>,
 }
 
 impl Scored {
@@ -236,6 +238,7 @@ impl Scored {
             exact_terms: 0,
             generic_hits: Vec::new(),
             other_product: None,
+            notes: Vec::new(),
         }
     }
 
@@ -459,14 +462,49 @@ pub(super) fn confidence(score: f32, rank: usize, best: f32, second: f32) -> f32
     let absolute = 1.0 - (-score / CONFIDENCE.scale).exp();
     let share = if rank == 0 {
         if best > 0.0 {
-            1.0 - CONFIDENCE.share * (second / best)
+            1.0 - CONFIDENCE.share * (second / best).powf(CONFIDENCE.lead_exponent)
         } else {
             0.0
         }
     } else {
-        CONFIDENCE.share * score / best.max(1e-6)
+        CONFIDENCE.share * (score / best.max(1e-6)).powf(CONFIDENCE.lead_exponent)
     };
     (absolute * share).clamp(0.0, 1.0)
+}
+
+/// The weight of each kept match in the confidence, in rank order: its score, lifted by
+/// [`CONFIDENCE`]'s `confirmed_cause` when one of its causes is confirmed (a confirmed cause
+/// is the strongest evidence that the entry applies).
+pub(super) fn evidence_weights(scores: &[f32], confirmed: &[bool]) -> Vec<f32> {
+    scores
+        .iter()
+        .zip(confirmed)
+        .map(|(&s, &c)| if c { s * CONFIDENCE.confirmed_cause } else { s })
+        .collect()
+}
+
+/// The confidence of each match from its evidence weight ([`evidence_weights`]): the
+/// heaviest is the leader, the others are compared with it, so candidates that share a
+/// message get comparable numbers.
+pub(super) fn confidences(weights: &[f32]) -> Vec<f32> {
+    let mut top = 0;
+    for (i, &w) in weights.iter().enumerate() {
+        if w > weights[top] {
+            top = i;
+        }
+    }
+    let best = weights.get(top).copied().unwrap_or(0.0);
+    let second = weights
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != top)
+        .map(|(_, &w)| w)
+        .fold(0.0_f32, f32::max);
+    weights
+        .iter()
+        .enumerate()
+        .map(|(i, &w)| confidence(w, usize::from(i != top), best, second))
+        .collect()
 }
 
 /// Rounded to three decimals, as answers show scores.

@@ -82,6 +82,7 @@ impl<'a> TraceLog<'a> {
         terms: &super::score::QueryTerms,
         domains: &super::score::Domains,
         corrections: Option<&[String]>,
+        questions: &[crate::diagnose::Question],
     ) -> Option<Trace> {
         self.on.then(|| {
             let mut candidates = self.accepted;
@@ -96,6 +97,7 @@ impl<'a> TraceLog<'a> {
                     .chain(corrections.into_iter().flatten().cloned())
                     .collect(),
                 context: domains.describe(self.set),
+                questions: questions.iter().map(super::questions::describe).collect(),
                 candidates,
             }
         })
@@ -151,6 +153,7 @@ impl<'a> TraceLog<'a> {
                         set.pack_of(c.entry).id
                     )
                 })
+                .chain(c.notes.iter().cloned())
                 .collect(),
             checks: Vec::new(),
             prior: None,

@@ -43,6 +43,9 @@ pub(super) struct Ranking {
     pub words: f32,
     /// Score added per confirmed symptom, removed per ruled-out one.
     pub symptom: f32,
+    /// What each ruled-out `defining` symptom then multiplies the score by: it tells the
+    /// entry from a neighbour with the same message, so ruled out it leaves little weight.
+    pub ruled_out_symptom: f32,
     /// Minimum word score (evidence × coverage + phrases) for a match without a signature.
     pub min_words: f32,
     /// A words-only match must reach this share of the best candidate's score.
@@ -59,6 +62,7 @@ pub(super) const RANKING: Ranking = Ranking {
     signature: 6.0,
     words: 1.0,
     symptom: 2.0,
+    ruled_out_symptom: 0.1,
     min_words: 7.0,
     relative_floor: 0.35,
     phrase: 1.5,
@@ -73,18 +77,23 @@ pub(super) struct Confidence {
     /// How much a runner-up takes from the best match's share (and the most any other
     /// match's share can be).
     pub share: f32,
+    /// What a confirmed cause multiplies a match's weight by in the confidence.
+    pub confirmed_cause: f32,
+    /// Power of the ratio to the best match in the shares: above 1, a runner-up far behind
+    /// loses its share (and the leader gains it) faster than the ratio; two matches of
+    /// equal weight stay equal. Set from the reliability table (`docs/calibration.md`).
+    pub lead_exponent: f32,
 }
 
 /// The confidence curve.
 pub(super) const CONFIDENCE: Confidence = Confidence {
     scale: 5.0,
     share: 0.5,
+    confirmed_cause: 1.5,
+    lead_exponent: 2.0,
 };
 
 /// Words of a query used to look up candidates in the text index (the most specific ones).
 pub(super) const LOOKUP_TERMS: usize = 24;
 /// Candidates taken from the text index per query.
 pub(super) const TEXT_CANDIDATES: usize = 30;
-/// Weight of a question asked by a match of confidence 0 (it grows with the confidence),
-/// so a question of an unsure match still counts.
-pub(super) const QUESTION_BASE_WEIGHT: f32 = 0.25;

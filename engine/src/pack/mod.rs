@@ -188,6 +188,9 @@ pub struct Symptom {
     pub description: String,
     /// The compiled condition.
     pub check: Check,
+    /// Whether it tells the entry from a neighbour with the same message: ruled out, it
+    /// leaves the entry a small share of its score.
+    pub defining: bool,
 }
 
 /// A possible cause of an entry's problem.

@@ -233,6 +233,9 @@ pub(crate) struct RawSymptom {
     /// Rhai expression returning true when this applies; read facts with fact("name"), has("name"), fact_or("name", default).
     #[schemars(with = "String")]
     pub check: Spanned<String>,
+    /// The symptom tells this entry from a neighbour with the same message: when it is ruled out, the entry is left with a tenth of its score (default false: it only moves the score by a step).
+    #[serde(default)]
+    pub defining: bool,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

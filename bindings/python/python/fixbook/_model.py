@@ -227,6 +227,8 @@ class Question(_Record):
     """How many undecided causes and symptoms its answer would decide."""
     entries: list[str] = field(default_factory=list)
     """The matched entries the answer matters to."""
+    information: float = 0.0
+    """Expected information of its answer, in bits (the questions are ordered by it)."""
     _source: JSON | None = field(default=None, repr=False, compare=False, kw_only=True)
 
     @classmethod
@@ -239,6 +241,7 @@ class Question(_Record):
             list(d.get("choices", ())),
             d.get("decides", 0),
             list(d.get("entries", ())),
+            float(d.get("information", 0.0)),
             _source=d,
         )
 

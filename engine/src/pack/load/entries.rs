@@ -242,6 +242,7 @@ fn symptoms(
                 id: s.id.get_ref().clone(),
                 description: s.description.clone(),
                 check,
+                defining: s.defining,
             });
         }
     }
