@@ -120,11 +120,12 @@ fn closest_literal(set: &PackSet, word: &str) -> Option<String> {
     }
     let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };
     // `word` is ASCII: its first byte is its first character
-    let first = word.as_bytes().first();
+    let first = *word.as_bytes().first()?;
     let letters = letter_counts(word);
-    set.literal_words
-        .iter()
-        .filter(|w| w.as_bytes().first() == first && w.len().abs_diff(word.len()) <= max)
+    // the words of the same first letter and a length within `max` of the word's
+    (word.len().saturating_sub(max)..=word.len() + max)
+        .filter_map(|len| set.literal_words_by_head.get(&(first, len)))
+        .flatten()
         .filter(|w| !w.is_ascii() || bag_distance(&letters, w) <= max)
         .map(|w| (strsim::osa_distance(word, w), w))
         .filter(|(d, _)| *d <= max)
