@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
-"""Median per-call time of ``Engine.search`` from Python, to compare with the Rust API.
+"""Median per-call time of ``Engine.search`` and ``Engine.diagnose`` from Python, to compare with the Rust API.
 
     python bench_overhead.py [--calls 5000] [--text "..."]
 
 Prints the median (and 10th/90th percentiles) of one ``Engine.search(text)`` call, of the
 native call alone (``EngineCore.search``: engine + JSON text), and the difference: what the
-Python layer (JSON parsing, result objects) adds. Build the extension in release mode for
+Python layer (JSON parsing, result objects) adds; then the same for ``Engine.diagnose``
+(``MEDIAN_DIAGNOSE_US``: subtract the Rust ``diagnose`` of the same text, from
+``engine/examples/measure.rs``, for the whole overhead of Python). Build the extension in release mode for
 numbers worth comparing (``pip install ./bindings/python`` does).
 """
 
@@ -59,6 +61,11 @@ def main() -> None:
     native = describe("EngineCore.search (JSON text)", measure(lambda: core.search(args.text, 10), args.calls))
     print(f"{'Python layer (JSON -> objects)':<34} median {(full - native) * 1e6:9.1f} us")
     print(f"MEDIAN_PER_CALL_US={full * 1e6:.1f}")
+    print(f"  diagnose({args.text!r})")
+    typed = describe("Engine.diagnose (Diagnosis)", measure(lambda: engine.diagnose(args.text), args.calls))
+    raw = describe("EngineCore.diagnose (JSON text)", measure(lambda: core.diagnose(args.text), args.calls))
+    print(f"{'Python layer (JSON -> objects)':<34} median {(typed - raw) * 1e6:9.1f} us")
+    print(f"MEDIAN_DIAGNOSE_US={typed * 1e6:.1f}")
 
 
 if __name__ == "__main__":

@@ -42,6 +42,9 @@ pub struct PackSet {
     /// The words of every signature's literal text, lower-cased (for reading typos and
     /// short forms inside error messages).
     pub(crate) literal_words: std::collections::HashSet<String>,
+    /// The same words by first byte and length: the typo pass reads only the words that can
+    /// be a few edits away.
+    pub(crate) literal_words_by_head: std::collections::HashMap<(u8, usize), Vec<String>>,
     /// For each signature of [`PackSet::signatures`]: whether it is generic (see
     /// [`crate::context::is_generic`]).
     pub(crate) generic: Vec<bool>,
@@ -254,8 +257,10 @@ impl PackSet {
                     .collect::<Vec<_>>()
             })
             .collect();
+        let literal_words_by_head = words_by_head(&literal_words);
         Ok(PackSet {
             literal_words,
+            literal_words_by_head,
             synonyms,
             domains,
             generic,
@@ -361,6 +366,20 @@ pub fn identifiers(text: &str) -> String {
         }
     }
     out.join(" ")
+}
+
+/// `words` grouped by first byte and length (in bytes).
+fn words_by_head(
+    words: &std::collections::HashSet<String>,
+) -> std::collections::HashMap<(u8, usize), Vec<String>> {
+    let mut by_head: std::collections::HashMap<(u8, usize), Vec<String>> =
+        std::collections::HashMap::new();
+    for w in words {
+        if let Some(&first) = w.as_bytes().first() {
+            by_head.entry((first, w.len())).or_default().push(w.clone());
+        }
+    }
+    by_head
 }
 
 #[cfg(test)]

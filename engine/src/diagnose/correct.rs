@@ -119,14 +119,43 @@ fn closest_literal(set: &PackSet, word: &str) -> Option<String> {
         return None;
     }
     let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };
-    let first = word.chars().next();
-    set.literal_words
-        .iter()
-        .filter(|w| w.chars().next() == first && w.len().abs_diff(word.len()) <= max)
+    // `word` is ASCII: its first byte is its first character
+    let first = *word.as_bytes().first()?;
+    let letters = letter_counts(word);
+    // the words of the same first letter and a length within `max` of the word's
+    (word.len().saturating_sub(max)..=word.len() + max)
+        .filter_map(|len| set.literal_words_by_head.get(&(first, len)))
+        .flatten()
+        .filter(|w| !w.is_ascii() || bag_distance(&letters, w) <= max)
         .map(|w| (strsim::osa_distance(word, w), w))
         .filter(|(d, _)| *d <= max)
         .min()
         .map(|(_, w)| w.clone())
+}
+
+/// How many times each byte occurs in `word`.
+fn letter_counts(word: &str) -> [u8; 128] {
+    let mut counts = [0u8; 128];
+    for b in word.bytes() {
+        let c = &mut counts[usize::from(b & 0x7f)];
+        *c = c.saturating_add(1);
+    }
+    counts
+}
+
+/// The bag distance of two ASCII words (`counts` those of the first, see [`letter_counts`]):
+/// the larger of the letters only one of them holds, counted with repeats. An insertion,
+/// deletion or substitution changes it by at most one and a transposition not at all, so it
+/// is never above the edit distance: a word further than that is skipped without computing
+/// the edit distance.
+fn bag_distance(counts: &[u8; 128], other: &str) -> usize {
+    let theirs = letter_counts(other);
+    let (mut only_mine, mut only_theirs) = (0usize, 0usize);
+    for (a, b) in counts.iter().zip(&theirs) {
+        only_mine += usize::from(a.saturating_sub(*b));
+        only_theirs += usize::from(b.saturating_sub(*a));
+    }
+    only_mine.max(only_theirs)
 }
 
 /// The signature hits found only in the corrected text, spans mapped onto `text`.
@@ -154,4 +183,42 @@ pub(super) fn extra_hits(
             h
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{bag_distance, letter_counts};
+
+    #[test]
+    fn the_bag_distance_is_never_above_the_edit_distance() {
+        let words = [
+            "password",
+            "pasword",
+            "passwrod",
+            "session",
+            "sessoin",
+            "sesion",
+            "token",
+            "tokne",
+            "verification",
+            "verifieation",
+            "aaaa",
+            "bbbb",
+            "abcd",
+            "dcba",
+            "",
+        ];
+        for a in words {
+            for b in words {
+                let bag = bag_distance(&letter_counts(a), b);
+                assert!(bag <= strsim::osa_distance(a, b), "{a} / {b}: {bag}");
+            }
+        }
+        // a transposition costs nothing, a substitution one
+        assert_eq!(bag_distance(&letter_counts("sessoin"), "session"), 0);
+        assert_eq!(
+            bag_distance(&letter_counts("verifieation"), "verification"),
+            1
+        );
+    }
 }

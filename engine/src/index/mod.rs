@@ -498,50 +498,42 @@ impl TextIndex {
             return Vec::new();
         }
         let searcher = self.reader.searcher();
-        let mut score = vec![0.0_f32; n];
-        // the term that last scored each entry, so a term counts once per entry
-        let mut last = vec![u32::MAX; n];
-        for (ti, t) in terms.iter().enumerate() {
-            let Some(&mask) = self.term_fields.get(t) else {
-                continue;
-            };
-            let idf = self.idf(t);
-            for &fi in &self.fields_by_boost {
-                if mask & (1 << fi) == 0 {
+        let mut hits = SCRATCH.with(|scratch| {
+            let mut acc = scratch.borrow_mut();
+            acc.reset(n);
+            for (ti, t) in terms.iter().enumerate() {
+                let Some(&mask) = self.term_fields.get(t) else {
                     continue;
-                }
-                let (field, boost) = self.fields[fi];
-                let term = Term::from_field_text(field, t);
-                for (seg, doc_entry) in searcher.segment_readers().iter().zip(&self.doc_entry) {
-                    let Ok(inverted) = seg.inverted_index(field) else {
+                };
+                let idf = self.idf(t);
+                for &fi in &self.fields_by_boost {
+                    if mask & (1 << fi) == 0 {
                         continue;
-                    };
-                    let Ok(Some(mut postings)) =
-                        inverted.read_postings(&term, IndexRecordOption::Basic)
-                    else {
-                        continue;
-                    };
-                    let mut doc = postings.doc();
-                    while doc != TERMINATED {
-                        if let Some(&e) = doc_entry.get(doc as usize) {
-                            let e = e as usize;
-                            if e < n && last[e] != ti as u32 {
+                    }
+                    let (field, boost) = self.fields[fi];
+                    let term = Term::from_field_text(field, t);
+                    for (seg, doc_entry) in searcher.segment_readers().iter().zip(&self.doc_entry) {
+                        let Ok(inverted) = seg.inverted_index(field) else {
+                            continue;
+                        };
+                        let Ok(Some(mut postings)) =
+                            inverted.read_postings(&term, IndexRecordOption::Basic)
+                        else {
+                            continue;
+                        };
+                        let mut doc = postings.doc();
+                        while doc != TERMINATED {
+                            if let Some(&e) = doc_entry.get(doc as usize) {
                                 // fields come best boost first: the first one counts
-                                last[e] = ti as u32;
-                                score[e] += idf * boost;
+                                acc.add(e as usize, ti as u32, idf * boost);
                             }
+                            doc = postings.advance();
                         }
-                        doc = postings.advance();
                     }
                 }
             }
-        }
-        let mut hits: Vec<TextHit> = score
-            .into_iter()
-            .enumerate()
-            .filter(|(_, s)| *s > 0.0)
-            .map(|(entry, score)| TextHit { entry, score })
-            .collect();
+            acc.hits()
+        });
         let by_rank =
             |a: &TextHit, b: &TextHit| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
         if hits.len() > limit {
@@ -550,6 +542,66 @@ impl TextIndex {
         }
         hits.sort_by(by_rank);
         hits
+    }
+}
+
+/// Per-thread score accumulators of [`TextIndex::search`], kept between queries: a query
+/// touches the entries its terms' posting lists hold, not every entry of the set (no
+/// arrays of the set's size to allocate, zero and walk per query).
+struct Accumulators {
+    /// Score per entry (0 for entries not touched by the running query).
+    score: Vec<f32>,
+    /// The term that last scored each entry, so a term counts once per entry.
+    last: Vec<u32>,
+    /// The entries the running query touched, in order of first touch.
+    touched: Vec<u32>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Accumulators> = const {
+        std::cell::RefCell::new(Accumulators { score: Vec::new(), last: Vec::new(), touched: Vec::new() })
+    };
+}
+
+impl Accumulators {
+    /// Ready for a query over `n` entries (what the last query touched is cleared).
+    fn reset(&mut self, n: usize) {
+        for &e in &self.touched {
+            let e = e as usize;
+            if e < self.score.len() {
+                self.score[e] = 0.0;
+                self.last[e] = u32::MAX;
+            }
+        }
+        self.touched.clear();
+        self.score.resize(n, 0.0);
+        self.last.resize(n, u32::MAX);
+        // a smaller set after a larger one: only its entries are read
+        self.score.truncate(n);
+        self.last.truncate(n);
+    }
+
+    /// Adds `weight` to `entry` for term number `term`, unless that term already scored it.
+    fn add(&mut self, entry: usize, term: u32, weight: f32) {
+        if entry < self.score.len() && self.last[entry] != term {
+            if self.last[entry] == u32::MAX {
+                self.touched.push(entry as u32);
+            }
+            self.last[entry] = term;
+            self.score[entry] += weight;
+        }
+    }
+
+    /// The entries with a positive score.
+    fn hits(&self) -> Vec<TextHit> {
+        self.touched
+            .iter()
+            .map(|&e| TextHit {
+                entry: e as usize,
+                score: self.score[e as usize],
+            })
+            .filter(|h| h.score > 0.0)
+            .collect()
     }
 }
 
