@@ -6,8 +6,10 @@
 //! when it declares none, by its place in the pack: the first 1, the second 1/2, the third
 //! 1/3 …), and a fact splits them into the groups its answer tells apart: every candidate
 //! entry whose symptom reads it; the causes of one entry whose checks read it, each apart
-//! (a choice tells causes apart) or, for a yes/no fact, together (a gate keeps or drops
-//! them all); and the rest.
+//! (a choice tells causes apart) or, for a yes/no fact that one answer rules them all out
+//! by, together (a gate such as `abac.enabled` keeps or drops them all; a yes/no fact the
+//! causes read with opposite signs, such as a clock that is wrong for one cause and right
+//! for another, tells them apart); and the rest.
 //! The question's score is the entropy of that split in bits: the information its answer is
 //! expected to give. The highest score is asked first; equal scores keep the pack's order
 //! (best match first, its symptoms, then its causes as the pack lists them). A symptom's
@@ -15,7 +17,7 @@
 //! its causes come first.
 
 use super::model::{Match, Question};
-use crate::facts::{FactType, Facts};
+use crate::facts::{FactType, FactValue, Facts};
 use crate::pack::{Entry, Pack};
 use crate::script::{Check, Verdict};
 
@@ -89,10 +91,42 @@ impl Open {
             .order
             .iter()
             .filter(|f| pack.facts.get(*f).is_some_and(|d| d.ty == FactType::Bool))
+            .filter(|f| is_gate(pack, entry, m, facts, f))
             .cloned()
             .collect();
         open
     }
+}
+
+/// Whether yes/no `fact` is a gate for the undecided causes that need it: one of its two
+/// answers rules out every one of them. With fewer than two such causes the split is the
+/// same either way.
+fn is_gate(pack: &Pack, entry: &Entry, m: &Match, facts: &Facts, fact: &str) -> bool {
+    let readers: Vec<&Check> = entry
+        .causes
+        .iter()
+        .filter(|c| {
+            m.causes.iter().any(|r| {
+                r.id == c.id
+                    && r.verdict == Verdict::Unknown
+                    && r.missing_facts.iter().any(|f| f == fact)
+            })
+        })
+        .filter_map(|c| c.check.as_ref())
+        .collect();
+    if readers.len() < 2 {
+        return true;
+    }
+    [true, false].into_iter().any(|answer| {
+        let mut assumed = facts.clone();
+        assumed.insert(fact.to_owned(), FactValue::Bool(answer));
+        readers.iter().all(|check| {
+            pack.scripts
+                .evaluate_kleene(check, &assumed, &pack.facts)
+                .verdict
+                == Verdict::RuledOut
+        })
+    })
 }
 
 /// A cause's prior weight: its declared likelihood, or 1/(its place in the entry).
