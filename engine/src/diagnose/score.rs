@@ -388,11 +388,17 @@ pub(super) fn apply_domain(set: &PackSet, c: &mut Scored, hits: &[SignatureHit],
     if d.places(pack) || set.packs[pack].domain.is_empty() {
         return;
     }
-    c.other_product = d.text.other_product(pack, c.entry).map(str::to_owned);
     let (generic, kept): (Vec<usize>, Vec<usize>) = c
         .sig_hits
         .iter()
         .partition(|&&h| set.generic.get(hits[h].signature).copied().unwrap_or(false));
+    // the entry's own specific message outweighs an unknown name opening the text
+    // (`BJA: 0/3 nodes are available: …` is a tag, not a product); a listed product still counts
+    let specific_hit = !kept.is_empty();
+    c.other_product = d
+        .text
+        .other_product_but(pack, c.entry, specific_hit)
+        .map(str::to_owned);
     c.sig_hits = kept;
     c.generic_hits = generic;
 }
