@@ -70,12 +70,8 @@ pub struct TextContext {
 impl TextContext {
     /// The first product the text names that is neither in `pack`'s domain nor mentioned
     /// by the entry (global index `entry`); none when the text names the pack's domain.
-    pub fn other_product(&self, pack: usize, entry: usize) -> Option<&str> {
-        self.other_product_but(pack, entry, false)
-    }
-
-    /// Like [`TextContext::other_product`]; with `specific_hit` (the entry's own, specific
-    /// message is in the text) a name taken from the text's opening does not count.
+    /// With `specific_hit` (the entry's own, specific message is in the text) a name taken
+    /// from the text's opening does not count.
     pub fn other_product_but(&self, pack: usize, entry: usize, specific_hit: bool) -> Option<&str> {
         if self.domain.get(pack).is_some_and(Option::is_some) {
             return None;
