@@ -13,7 +13,6 @@ mod support;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
-use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -164,40 +163,18 @@ fn read_request(stream: &mut std::net::TcpStream) -> Option<Recorded> {
 
 /// `fixbook serve` with `config` and the test's credentials in its environment.
 fn serve(name: &str, config: &str) -> Server {
-    let dir = tmp(&format!("hooks-{name}"));
-    let cfg = dir.join("server.toml");
-    std::fs::write(&cfg, config).unwrap();
-    let stderr = dir.join("stderr.log");
-    let mut child = fixbook()
-        .args(["serve", "--listen", "127.0.0.1:0", "--no-cache", "--config"])
-        .arg(&cfg)
-        .env("FIXBOOK_LOG", "fixbook_server=info")
-        .env("T_USER", "agent@example.com")
-        .env("T_PASSWORD", "pw-0123")
-        .env("T_TOKEN", "tok-4567")
-        .env("T_SECRET", "s3cret-89ab")
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr).unwrap())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let Some(addr) = line.trim().strip_prefix("listening on http://") else {
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!(
-            "first line {line:?}; stderr: {}",
-            std::fs::read_to_string(&stderr).unwrap_or_default()
-        );
-    };
-    Server {
-        addr: addr.to_owned(),
-        child,
-        stderr,
-        dir,
-    }
+    Server::start_with_env(
+        &format!("hooks-{name}"),
+        &[],
+        Some(config),
+        &[
+            ("FIXBOOK_LOG", "fixbook_server=info"),
+            ("T_USER", "agent@example.com"),
+            ("T_PASSWORD", "pw-0123"),
+            ("T_TOKEN", "tok-4567"),
+            ("T_SECRET", "s3cret-89ab"),
+        ],
+    )
 }
 
 fn all_sources(writeback: &str) -> String {

@@ -65,9 +65,20 @@ impl Server {
     /// Starts `fixbook serve --listen 127.0.0.1:0 --no-cache ARGS` (with `config` as its
     /// config file when given) and waits for its first line.
     pub fn start(name: &str, args: &[&str], config: Option<&str>) -> Server {
+        Server::start_with_env(name, args, config, &[])
+    }
+
+    /// Like [`Server::start`], with `env` added to the server's environment.
+    pub fn start_with_env(
+        name: &str,
+        args: &[&str],
+        config: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Server {
         let dir = tmp(&format!("srv-{name}"));
         let mut cmd = fixbook();
         cmd.args(["serve", "--listen", "127.0.0.1:0", "--no-cache"]);
+        cmd.envs(env.iter().copied());
         if let Some(c) = config {
             let p = dir.join("server.toml");
             std::fs::write(&p, c).unwrap();
