@@ -320,25 +320,63 @@ fn opening_name(text: &str, known_word: &impl Fn(&str) -> bool) -> Option<String
     Some(words.join(" "))
 }
 
-/// Whether a signature pattern is generic: it matches a message of another product
-/// ([`GENERIC_MESSAGES`]) or a line of ordinary text.
-pub fn is_generic(pattern: &crate::matcher::Pattern) -> bool {
+/// The lines a generic signature matches: messages of other products ([`GENERIC_MESSAGES`])
+/// and ordinary text ([`crate::set::BACKGROUND`]), normalised as queries are.
+fn generic_lines() -> &'static [String] {
     static LINES: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
-    let lines = LINES.get_or_init(|| {
+    LINES.get_or_init(|| {
         list_lines(GENERIC_MESSAGES)
             .chain(list_lines(crate::set::BACKGROUND))
             .map(|line| crate::matcher::normalize(line, 1 << 16).text)
             .collect()
-    });
+    })
+}
+
+/// Whether a signature pattern is generic: it matches a message of another product
+/// ([`GENERIC_MESSAGES`]) or a line of ordinary text.
+pub fn is_generic(pattern: &crate::matcher::Pattern) -> bool {
     // a pattern is compiled only for a line holding its literal
-    lines
+    generic_lines()
         .iter()
         .any(|l| pattern.may_match(l) && pattern.is_match(l))
+}
+
+/// [`is_generic`] for every signature of `set`, by index: each line is read once by the
+/// set's literal automaton, and only the signatures whose literals it holds are tried on it
+/// (trying every signature on every line was half of a start).
+pub fn generic_signatures(set: &crate::matcher::SignatureSet) -> Vec<bool> {
+    let mut generic = vec![false; set.len()];
+    for line in generic_lines() {
+        for i in set.matching(line) {
+            generic[i] = true;
+        }
+    }
+    generic
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_set_finds_the_generic_signatures_each_pattern_finds() {
+        let packs = crate::set::PackSet::load(
+            &crate::embedded::sources(),
+            &crate::pack::LoadOptions::default(),
+            true,
+        )
+        .unwrap();
+        let one_by_one: Vec<bool> = (0..packs.signatures.len())
+            .map(|i| {
+                let (e, si) = packs.signature_owner[i];
+                is_generic(&packs.entry(e).signatures[si].regex)
+            })
+            .collect();
+        assert_eq!(generic_signatures(&packs.signatures), one_by_one);
+        assert_eq!(packs.generic, one_by_one);
+        // the shipped packs hold both kinds
+        assert!(one_by_one.contains(&true) && one_by_one.contains(&false));
+    }
 
     fn known(w: &str) -> bool {
         ["error", "authenticator", "hello", "the", "users"].contains(&w)

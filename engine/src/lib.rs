@@ -57,6 +57,7 @@ mod error;
 mod facts;
 mod index;
 mod names;
+mod parallel;
 
 #[doc(hidden)]
 pub mod embedded;

@@ -4,7 +4,6 @@
 //! whole, so a query sees one consistent set.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use crate::context::DomainIndex;
@@ -44,9 +43,10 @@ pub struct PackSet {
     pub(crate) literal_words: std::collections::HashSet<String>,
     /// The same words by first byte and length: the typo pass reads only the words that can
     /// be a few edits away.
-    pub(crate) literal_words_by_head: std::collections::HashMap<(u8, usize), Vec<String>>,
+    pub(crate) literal_words_by_head: std::collections::HashMap<(u8, usize), Vec<TypoWord>>,
     /// For each signature of [`PackSet::signatures`]: whether it is generic (see
-    /// [`crate::context::is_generic`]).
+    /// [`crate::context::is_generic`], found for all at once by
+    /// [`crate::context::generic_signatures`]).
     pub(crate) generic: Vec<bool>,
 }
 
@@ -54,55 +54,7 @@ pub struct PackSet {
 /// parsing, validation and compiling are most of a start), results in the order of
 /// `sources`.
 fn load_all(sources: &[PackSource], opts: &LoadOptions) -> Vec<Result<Pack, Vec<PackError>>> {
-    let workers = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(sources.len());
-    if workers <= 1 {
-        return sources.iter().map(|s| load_pack(s, opts)).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let work = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(src) = sources.get(i) else {
-                return done;
-            };
-            done.push((i, load_pack(src, opts)));
-        }
-    };
-    let mut results: Vec<Option<Result<Pack, Vec<PackError>>>> =
-        sources.iter().map(|_| None).collect();
-    std::thread::scope(|scope| {
-        // the main thread's stack size: parsing is depth-limited, but not by much
-        let helpers: Vec<_> = (1..workers)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .name("fixbook-load".into())
-                    .stack_size(8 << 20)
-                    .spawn_scoped(scope, work)
-                    .ok()
-            })
-            .collect();
-        let mut all = work();
-        for h in helpers {
-            match h.join() {
-                Ok(done) => all.extend(done),
-                // as if it had happened on this thread
-                Err(panic) => std::panic::resume_unwind(panic),
-            }
-        }
-        for (i, r) in all {
-            results[i] = Some(r);
-        }
-    });
-    // every index was taken by exactly one worker; a source no worker reached (a thread
-    // that could not be spawned leaves its share to the others) cannot remain
-    sources
-        .iter()
-        .zip(results)
-        .map(|(src, r)| r.unwrap_or_else(|| load_pack(src, opts)))
-        .collect()
+    crate::parallel::map_in_order(sources, usize::MAX, |src| load_pack(src, opts))
 }
 
 impl PackSet {
@@ -238,13 +190,7 @@ impl PackSet {
         }
         let synonyms = index.synonyms(&pairs);
         let domains = DomainIndex::new(&packs);
-        let generic = signature_owner
-            .iter()
-            .map(|&(e, si)| {
-                let (p, ei) = entries[e];
-                crate::context::is_generic(&packs[p].entries[ei].signatures[si].regex)
-            })
-            .collect();
+        let generic = crate::context::generic_signatures(&signatures);
         let literal_words = packs
             .iter()
             .flat_map(|p| p.entries.iter())
@@ -368,18 +314,98 @@ pub fn identifiers(text: &str) -> String {
     out.join(" ")
 }
 
-/// `words` grouped by first byte and length (in bytes).
+/// `words` grouped by first byte and length (in bytes), each with its letter counts.
 fn words_by_head(
     words: &std::collections::HashSet<String>,
-) -> std::collections::HashMap<(u8, usize), Vec<String>> {
-    let mut by_head: std::collections::HashMap<(u8, usize), Vec<String>> =
+) -> std::collections::HashMap<(u8, usize), Vec<TypoWord>> {
+    let mut by_head: std::collections::HashMap<(u8, usize), Vec<TypoWord>> =
         std::collections::HashMap::new();
     for w in words {
         if let Some(&first) = w.as_bytes().first() {
-            by_head.entry((first, w.len())).or_default().push(w.clone());
+            by_head
+                .entry((first, w.len()))
+                .or_default()
+                .push(TypoWord::new(w.clone()));
         }
     }
     by_head
+}
+
+/// A signature word with its letters counted once at load, for the typo pass: the bag
+/// distance of two words (see [`Letters::bag_distance`]) is a cheap lower bound of their
+/// edit distance, so most words are ruled out without computing that.
+#[derive(Debug)]
+pub(crate) struct TypoWord {
+    /// The word, lower-cased.
+    pub(crate) word: String,
+    /// Its letters.
+    pub(crate) letters: Letters,
+}
+
+impl TypoWord {
+    fn new(word: String) -> TypoWord {
+        TypoWord {
+            letters: Letters::of(&word),
+            word,
+        }
+    }
+}
+
+/// How many times each letter `a`–`z` occurs in a word (every other character counted in one
+/// bucket), and a bit per letter present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Letters {
+    counts: [u8; 27],
+    present: u32,
+}
+
+impl Letters {
+    /// The letters of `word`.
+    pub(crate) fn of(word: &str) -> Letters {
+        let mut counts = [0u8; 27];
+        for b in word.bytes() {
+            let i = if b.is_ascii_lowercase() {
+                usize::from(b - b'a')
+            } else if b.is_ascii_uppercase() {
+                usize::from(b - b'A')
+            } else {
+                26
+            };
+            counts[i] = counts[i].saturating_add(1);
+        }
+        let present = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .fold(0u32, |m, (i, _)| m | (1 << i));
+        Letters { counts, present }
+    }
+
+    /// The bag distance of two words: the larger of the letters only one of them holds,
+    /// counted with repeats. An insertion, deletion or substitution changes it by at most
+    /// one and a transposition not at all, so it is never above the edit distance (counting
+    /// every non-letter in one bucket only lowers it). The letters present in one word and
+    /// absent from the other are counted first, with two bit operations: often enough to
+    /// exceed `max`.
+    pub(crate) fn bag_distance_exceeds(&self, other: &Letters, max: usize) -> bool {
+        let distinct = (self.present & !other.present)
+            .count_ones()
+            .max((other.present & !self.present).count_ones());
+        if distinct as usize > max {
+            return true;
+        }
+        self.bag_distance(other) > max
+    }
+
+    /// The bag distance (see [`Letters::bag_distance_exceeds`]).
+    pub(crate) fn bag_distance(&self, other: &Letters) -> usize {
+        let (mut only_mine, mut only_theirs) = (0usize, 0usize);
+        for (a, b) in self.counts.iter().zip(&other.counts) {
+            only_mine += usize::from(a.saturating_sub(*b));
+            only_theirs += usize::from(b.saturating_sub(*a));
+        }
+        only_mine.max(only_theirs)
+    }
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@
 
 use crate::index::rewrite::{TYPO_LONG_LETTERS, TYPO_MIN_LETTERS};
 use crate::matcher::SignatureHit;
-use crate::set::PackSet;
+use crate::set::{Letters, PackSet};
 
 /// The corrected text and, for each of its pieces, where it came from.
 pub(super) struct Corrected {
@@ -48,8 +48,31 @@ impl Corrected {
     }
 }
 
+/// The typo lookups of one query: a query corrects its text and its search text, which
+/// share most words, so each unknown word is looked up once.
+#[derive(Default)]
+pub(super) struct Lookups(std::collections::HashMap<String, Option<String>>);
+
+impl Lookups {
+    /// The signature word `word` (lower-cased) is a typo of, looked up once per query.
+    fn closest(&mut self, set: &PackSet, word: String) -> Option<String> {
+        if !may_be_typo(&word) {
+            return None;
+        }
+        self.0
+            .entry(word)
+            .or_insert_with_key(|w| closest_literal(set, w))
+            .clone()
+    }
+}
+
+/// Whether `word` is long enough and plain enough to be read as a typo.
+fn may_be_typo(word: &str) -> bool {
+    word.len() >= TYPO_MIN_LETTERS && word.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
 /// `text` with words read as the signatures write them; `None` when nothing changes.
-pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
+pub(super) fn correct(set: &PackSet, text: &str, lookups: &mut Lookups) -> Option<Corrected> {
     let mut out = Corrected {
         text: String::with_capacity(text.len()),
         pieces: Vec::new(),
@@ -89,7 +112,7 @@ pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
             .map(str::to_owned);
         let (rep, why) = match long {
             Some(l) => (l, "shorthand"),
-            None => match closest_literal(set, &lower) {
+            None => match lookups.closest(set, lower) {
                 Some(t) => {
                     out.typo_words.push(t.clone());
                     (t, "typo")
@@ -113,49 +136,26 @@ pub(super) fn correct(set: &PackSet, text: &str) -> Option<Corrected> {
     Some(out)
 }
 
+/// The closest signature word to `word` (lower-cased ASCII letters, see [`may_be_typo`])
+/// within the edits its length allows.
 fn closest_literal(set: &PackSet, word: &str) -> Option<String> {
-    let letters = word.chars().count();
-    if letters < TYPO_MIN_LETTERS || !word.chars().all(|c| c.is_ascii_alphabetic()) {
-        return None;
-    }
-    let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };
+    let max = if word.len() >= TYPO_LONG_LETTERS {
+        2
+    } else {
+        1
+    };
     // `word` is ASCII: its first byte is its first character
     let first = *word.as_bytes().first()?;
-    let letters = letter_counts(word);
+    let letters = Letters::of(word);
     // the words of the same first letter and a length within `max` of the word's
     (word.len().saturating_sub(max)..=word.len() + max)
         .filter_map(|len| set.literal_words_by_head.get(&(first, len)))
         .flatten()
-        .filter(|w| !w.is_ascii() || bag_distance(&letters, w) <= max)
-        .map(|w| (strsim::osa_distance(word, w), w))
+        .filter(|w| !letters.bag_distance_exceeds(&w.letters, max))
+        .map(|w| (strsim::osa_distance(word, &w.word), &w.word))
         .filter(|(d, _)| *d <= max)
         .min()
         .map(|(_, w)| w.clone())
-}
-
-/// How many times each byte occurs in `word`.
-fn letter_counts(word: &str) -> [u8; 128] {
-    let mut counts = [0u8; 128];
-    for b in word.bytes() {
-        let c = &mut counts[usize::from(b & 0x7f)];
-        *c = c.saturating_add(1);
-    }
-    counts
-}
-
-/// The bag distance of two ASCII words (`counts` those of the first, see [`letter_counts`]):
-/// the larger of the letters only one of them holds, counted with repeats. An insertion,
-/// deletion or substitution changes it by at most one and a transposition not at all, so it
-/// is never above the edit distance: a word further than that is skipped without computing
-/// the edit distance.
-fn bag_distance(counts: &[u8; 128], other: &str) -> usize {
-    let theirs = letter_counts(other);
-    let (mut only_mine, mut only_theirs) = (0usize, 0usize);
-    for (a, b) in counts.iter().zip(&theirs) {
-        only_mine += usize::from(a.saturating_sub(*b));
-        only_theirs += usize::from(b.saturating_sub(*a));
-    }
-    only_mine.max(only_theirs)
 }
 
 /// The signature hits found only in the corrected text, spans mapped onto `text`.
@@ -187,7 +187,11 @@ pub(super) fn extra_hits(
 
 #[cfg(test)]
 mod tests {
-    use super::{bag_distance, letter_counts};
+    use crate::set::Letters;
+
+    fn bag(a: &str, b: &str) -> usize {
+        Letters::of(a).bag_distance(&Letters::of(b))
+    }
 
     #[test]
     fn the_bag_distance_is_never_above_the_edit_distance() {
@@ -206,19 +210,27 @@ mod tests {
             "bbbb",
             "abcd",
             "dcba",
+            "x509",
+            "x590",
+            "oauth2",
+            "oauth",
             "",
         ];
         for a in words {
             for b in words {
-                let bag = bag_distance(&letter_counts(a), b);
-                assert!(bag <= strsim::osa_distance(a, b), "{a} / {b}: {bag}");
+                let d = strsim::osa_distance(a, b);
+                assert!(bag(a, b) <= d, "{a} / {b}: {}", bag(a, b));
+                // the quick test never rules out a word within the allowance
+                for max in 0..=3 {
+                    if d <= max {
+                        assert!(!Letters::of(a).bag_distance_exceeds(&Letters::of(b), max));
+                    }
+                }
             }
         }
         // a transposition costs nothing, a substitution one
-        assert_eq!(bag_distance(&letter_counts("sessoin"), "session"), 0);
-        assert_eq!(
-            bag_distance(&letter_counts("verifieation"), "verification"),
-            1
-        );
+        assert_eq!(bag("sessoin", "session"), 0);
+        assert_eq!(bag("verifieation", "verification"), 1);
+        assert!(Letters::of("token").bag_distance_exceeds(&Letters::of("xyzzy"), 2));
     }
 }

@@ -65,9 +65,11 @@ pub(crate) fn run_with(
     // short forms read as the signatures write them
     let mut hits = set.signatures.hits(&input.text);
     // (the part word search reads: a typo is a person's, in what a person reads)
+    let mut lookups = correct::Lookups::default();
     let corrected = correct::correct(
         set,
         &input.text[..char_floor(&input.text, limits.max_search_bytes)],
+        &mut lookups,
     );
     if let Some(c) = &corrected {
         let extra = correct::extra_hits(set, c, &input.text, &hits);
@@ -77,7 +79,7 @@ pub(crate) fn run_with(
 
     // 3. full text over the input without its variable parts
     // the words the signatures' own spelling corrected are read that way by word search too
-    let search_fixed = correct::correct(set, &input.search_text);
+    let search_fixed = correct::correct(set, &input.search_text, &mut lookups);
     let terms = match &search_fixed {
         Some(c) => score::QueryTerms::with_lines(set, &c.text, &q.text)
             .typos_weigh_less(set, &c.typo_words),

@@ -34,20 +34,54 @@ struct EntryCx<'a, 'p> {
     full: String,
 }
 
-/// The entries of every file, in file order; entry ids are unique across the pack.
+/// The entries of every file, in file order; entry ids are unique across the pack. Files
+/// are validated on up to `threads` threads; the errors come out in the same order either
+/// way (file by file, entry by entry).
 pub(super) fn load_all(
     loader: &mut Loader<'_>,
     pack: &PackCx<'_>,
     parsed: &[Parsed<'_>],
+    threads: usize,
 ) -> Vec<Entry> {
+    // ids first, in file order: a duplicate names the place its id was first used
+    let mut seen: BTreeMap<&str, Location> = BTreeMap::new();
+    let firsts: Vec<Vec<Option<Location>>> = parsed
+        .iter()
+        .map(|(ctx, raw)| {
+            raw.entries
+                .iter()
+                .map(|e| {
+                    let id = e.get_ref().id.get_ref().as_str();
+                    match seen.get(id) {
+                        Some(first) => Some(first.clone()),
+                        None => {
+                            seen.insert(id, ctx.location(e.get_ref().id.span().start));
+                            None
+                        }
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let files: Vec<(&Parsed<'_>, &Vec<Option<Location>>)> = parsed.iter().zip(&firsts).collect();
+    let opts = loader.opts;
+    let done = crate::parallel::map_in_order(&files, threads, |((ctx, raw), firsts)| {
+        let mut own = Loader {
+            errors: Vec::new(),
+            opts,
+        };
+        let entries: Vec<Entry> = raw
+            .entries
+            .iter()
+            .zip(firsts.iter())
+            .filter_map(|(e, first)| load_entry(&mut own, pack, ctx, e.get_ref(), first.as_ref()))
+            .collect();
+        (entries, own.errors)
+    });
     let mut entries = Vec::new();
-    let mut seen: BTreeMap<String, Location> = BTreeMap::new();
-    for (ctx, raw) in parsed {
-        for e in &raw.entries {
-            if let Some(entry) = load_entry(loader, pack, ctx, e.get_ref(), &mut seen) {
-                entries.push(entry);
-            }
-        }
+    for (file_entries, errors) in done {
+        entries.extend(file_entries);
+        loader.errors.extend(errors);
     }
     entries
 }
@@ -96,12 +130,12 @@ fn check_head(
     loader: &mut Loader<'_>,
     cx: &EntryCx<'_, '_>,
     e: &RawEntry,
-    seen: &mut BTreeMap<String, Location>,
+    first: Option<&Location>,
 ) {
     let (ctx, full) = (cx.ctx, cx.full.as_str());
     let local = e.id.get_ref();
     check_id_rule(loader, ctx, &e.id, "entry", full);
-    if let Some(prev) = seen.get(local) {
+    if let Some(prev) = first {
         loader.errors.push(ctx.error(
             PackErrorKind::DuplicateId,
             e.id.span(),
@@ -112,8 +146,6 @@ fn check_head(
             "give each entry its own id",
             Some(full),
         ));
-    } else {
-        seen.insert(local.clone(), ctx.location(e.id.span().start));
     }
     if e.title.get_ref().trim().is_empty() {
         loader.errors.push(ctx.error(
@@ -140,7 +172,7 @@ fn load_entry(
     pack: &PackCx<'_>,
     ctx: &FileCtx<'_>,
     e: &RawEntry,
-    seen: &mut BTreeMap<String, Location>,
+    first: Option<&Location>,
 ) -> Option<Entry> {
     let local = e.id.get_ref().clone();
     let cx = EntryCx {
@@ -149,7 +181,7 @@ fn load_entry(
         full: format!("{}/{local}", pack.pack_id),
     };
     let before = loader.errors.len();
-    check_head(loader, &cx, e, seen);
+    check_head(loader, &cx, e, first);
     let signatures = signatures(loader, &cx, &e.signatures);
     let symptoms = symptoms(loader, &cx, &e.symptoms);
     let causes = causes(loader, &cx, &e.causes);
