@@ -471,7 +471,7 @@ fn writer(db: &Path, mode: &str) -> std::process::Child {
         .env("FIXBOOK_OUTCOMES_CHILD_DB", db)
         .env("FIXBOOK_OUTCOMES_CHILD_MODE", mode)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap()
 }
@@ -563,7 +563,11 @@ fn two_processes_writing_at_once_both_succeed() {
     let b = writer(&db, "burst:400");
     for c in [a, b] {
         let out = c.wait_with_output().unwrap();
-        assert!(out.status.success(), "a writer failed");
+        assert!(
+            out.status.success(),
+            "a writer failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let n = String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|l| l.contains("COMMITTED "))

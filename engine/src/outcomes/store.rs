@@ -52,8 +52,38 @@ pub(super) struct Store {
 }
 
 impl Store {
+    /// Opens (creating and migrating when needed) the store at `path`. Two processes
+    /// opening a new file at once can get a "busy" from SQLite that its busy handler does
+    /// not wait on (one switching the file to write-ahead logging while the other reads
+    /// it); the whole opening is then tried again, until [`BUSY_TIMEOUT`].
     pub(super) fn open(path: &Path, options: OutcomeOptions) -> Result<Store> {
-        let err = |e: rusqlite::Error| error(path, e);
+        let start = std::time::Instant::now();
+        loop {
+            let busy = std::cell::Cell::new(false);
+            match Store::open_once(path, options, &busy) {
+                Err(_) if busy.get() && start.elapsed() < BUSY_TIMEOUT => {
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                done => return done,
+            }
+        }
+    }
+
+    /// One attempt of [`Store::open`]; sets `busy` when SQLite answered "busy".
+    fn open_once(
+        path: &Path,
+        options: OutcomeOptions,
+        busy: &std::cell::Cell<bool>,
+    ) -> Result<Store> {
+        let err = |e: rusqlite::Error| {
+            if matches!(
+                e.sqlite_error_code(),
+                Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked)
+            ) {
+                busy.set(true);
+            }
+            error(path, e)
+        };
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             if !parent.is_dir() {
                 return Err(Error::Outcomes {
@@ -114,8 +144,8 @@ impl Store {
             options,
             stats: None,
         };
-        store.migrate()?;
-        store.prune()?;
+        store.migrate().map_err(err)?;
+        store.prune_raw().map_err(err)?;
         Ok(store)
     }
 
@@ -125,29 +155,27 @@ impl Store {
 
     /// Brings the schema to the latest version, in one transaction (another process may be
     /// doing the same: the loser waits for the lock and then finds nothing left to do).
-    fn migrate(&mut self) -> Result<()> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| error(&path, e);
+    fn migrate(&mut self) -> rusqlite::Result<()> {
         let tx = self
             .conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(err)?;
-        let version: i64 = tx
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(err)?;
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            tx.execute_batch(sql).map_err(err)?;
+            tx.execute_batch(sql)?;
             tx.execute_batch(&format!(
                 "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
                 i + 1
-            ))
-            .map_err(err)?;
+            ))?;
         }
-        tx.commit().map_err(err)
+        tx.commit()
     }
 
     /// Deletes rows past the retention period.
     pub(super) fn prune(&mut self) -> Result<()> {
+        self.prune_raw().map_err(|e| self.err(e))
+    }
+
+    fn prune_raw(&mut self) -> rusqlite::Result<()> {
         if self.options.retention_days == 0 {
             return Ok(());
         }
@@ -159,9 +187,8 @@ impl Store {
                  DELETE FROM unmatched WHERE at < {before};
                  COMMIT;"
             ))
-            .map_err(|e| {
+            .inspect_err(|_| {
                 let _ = self.conn.execute_batch("ROLLBACK");
-                self.err(e)
             })
     }
 
