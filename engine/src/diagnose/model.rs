@@ -8,6 +8,34 @@ use crate::facts::{FactType, FactValue};
 use crate::pack::{Place, Reference};
 use crate::script::Verdict;
 
+/// Writes an `f32` as the `f64` of its shortest decimal (the digits `serde_json` prints for
+/// the `f32`), so that every format shows the same number: a serialiser that widens the
+/// `f32` itself (Python objects, say) would show `0.9179999828338623` for `0.918`. The JSON
+/// text is unchanged.
+pub(crate) fn decimal_f32<S: serde::Serializer>(x: &f32, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(widen(*x))
+}
+
+/// The `f64` nearest to the shortest decimal that reads back as `x`.
+fn widen(x: f32) -> f64 {
+    if !x.is_finite() {
+        return f64::from(x);
+    }
+    let mut buf = String::with_capacity(16);
+    std::fmt::Write::write_fmt(&mut buf, format_args!("{x}")).ok();
+    buf.parse().unwrap_or(f64::from(x))
+}
+
+/// Writes a pair as a sequence, not a tuple: the same JSON array, and a list (not a tuple)
+/// wherever the serialiser tells the two apart.
+fn pair<S: serde::Serializer>(x: &[usize; 2], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeSeq;
+    let mut seq = s.serialize_seq(Some(2))?;
+    seq.serialize_element(&x[0])?;
+    seq.serialize_element(&x[1])?;
+    seq.end()
+}
+
 /// A question to ask a person.
 #[derive(Debug, Clone, PartialEq, Serialize, schemars::JsonSchema)]
 pub struct Question {
@@ -25,6 +53,7 @@ pub struct Question {
     /// The information its answer is expected to give, in bits: the entropy of the split
     /// of the weighted candidates (matches by confidence, causes by likelihood) it tells
     /// apart. Questions are asked highest first.
+    #[serde(serialize_with = "decimal_f32")]
     pub information: f32,
     /// The candidate entries the answer matters to.
     pub entries: Vec<String>,
@@ -36,6 +65,7 @@ pub struct SignatureEvidence {
     /// Signature id inside the entry.
     pub id: String,
     /// Byte range of the match in the normalised input.
+    #[serde(serialize_with = "pair")]
     pub span: [usize; 2],
     /// The matched text.
     pub text: String,
@@ -100,8 +130,10 @@ pub struct Match {
     /// The entry's title.
     pub title: String,
     /// Relevance score (higher is better; comparable within one answer).
+    #[serde(serialize_with = "decimal_f32")]
     pub score: f32,
     /// How sure the engine is, 0 to 1.
+    #[serde(serialize_with = "decimal_f32")]
     pub confidence: f32,
     /// Why it matched.
     pub evidence: Evidence,
@@ -164,12 +196,16 @@ pub struct Candidate {
     /// `pack/entry`.
     pub id: String,
     /// Final score.
+    #[serde(serialize_with = "decimal_f32")]
     pub score: f32,
     /// Full-text (BM25) score.
+    #[serde(serialize_with = "decimal_f32")]
     pub text_score: f32,
     /// Word evidence: idf of the query terms found in the entry, weighted by field.
+    #[serde(serialize_with = "decimal_f32")]
     pub weight: f32,
     /// Share of the query's term weight found in the entry, 0 to 1.
+    #[serde(serialize_with = "decimal_f32")]
     pub coverage: f32,
     /// Phrases of the entry found in the query (consecutive term triples).
     pub phrases: usize,

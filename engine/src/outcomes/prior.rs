@@ -33,10 +33,13 @@ pub struct Prior {
     /// Reports about it in all (within the retention period).
     pub linked: u64,
     /// The smoothed, decayed resolution rate, 0 to 1.
+    #[serde(serialize_with = "crate::diagnose::model::decimal_f32")]
     pub rate: f32,
     /// The pack's resolution rate it is smoothed towards.
+    #[serde(serialize_with = "crate::diagnose::model::decimal_f32")]
     pub pack_rate: f32,
     /// Score points added (negative: removed).
+    #[serde(serialize_with = "crate::diagnose::model::decimal_f32")]
     pub adjustment: f32,
     /// The same in words: `resolved 46 of 70 times: +0.30`.
     pub note: String,
