@@ -81,7 +81,7 @@ def main() -> None:
     many = rate("Engine.diagnose_many (Diagnosis objects)", len(sample), time.perf_counter() - t)
     t = time.perf_counter()
     _fixbook.diagnose_many(engine._core, sample, None, 3)
-    native = rate("native diagnose_many (JSON strings)", len(sample), time.perf_counter() - t)
+    native = rate("native diagnose_many (answers unconverted)", len(sample), time.perf_counter() - t)
     print(f"{'  diagnose_many / loop':<48} {many / loop:>10.2f}x  (native {native / loop:.2f}x)")
 
     arr = pa.array(data)

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 
 use fixbook::{Diagnosis, FactValue, Query};
 
-use crate::engine::{text_arg, EngineCore};
+use crate::engine::{text_arg, DiagnosisCore, EngineCore};
 use crate::errors::{EngineError, FixbookError};
 use crate::facts;
 
@@ -60,8 +60,8 @@ fn run(core: &EngineCore, py: Python<'_>, rows: Vec<Row>) -> Vec<Outcome> {
 /// Diagnoses every text of `texts` (str or bytes), in parallel with the GIL released.
 ///
 /// `facts` is None, one mapping used for every row, or a sequence of mappings (or None)
-/// as long as `texts`. Returns a list as long as `texts`: for each row the JSON of its
-/// diagnosis, or the exception (not raised) that row gave.
+/// as long as `texts`. Returns a list as long as `texts`: for each row its diagnosis (a
+/// `DiagnosisCore`), or the exception (not raised) that row gave.
 #[pyfunction]
 #[pyo3(signature = (core, texts, facts=None, limit=0))]
 pub fn diagnose_many<'py>(
@@ -130,7 +130,7 @@ pub fn diagnose_many<'py>(
     let out = PyList::empty(py);
     for outcome in run(core, py, rows) {
         match outcome {
-            Outcome::Done(d) => out.append(to_json(&d)?)?,
+            Outcome::Done(diagnosis) => out.append(DiagnosisCore { diagnosis })?,
             Outcome::Failed(e) => out.append(PyErr::from(EngineError(e)).into_value(py))?,
             Outcome::Invalid(e) => out.append(e.into_value(py))?,
         }
@@ -437,9 +437,4 @@ fn import_array(ob: &Bound<'_, PyAny>, what: &str) -> PyResult<ArrayRef> {
 
 fn arrow_error(e: arrow_schema::ArrowError) -> PyErr {
     PyTypeError::new_err(format!("Arrow: {e}"))
-}
-
-fn to_json(d: &Diagnosis) -> PyResult<String> {
-    serde_json::to_string(d)
-        .map_err(|e| FixbookError::new_err(format!("cannot serialise the answer: {e}")))
 }

@@ -1,8 +1,11 @@
-//! `fixbook._fixbook.EngineCore`: the engine, answering in the canonical JSON.
+//! `fixbook._fixbook.EngineCore`: the engine; and `DiagnosisCore`, one of its answers.
 //!
-//! The typed Python classes (`fixbook.Engine`, `Match`, ...) are built from that JSON in
-//! `python/fixbook/`; this side only converts arguments, releases the GIL while the engine
-//! works, and maps errors.
+//! A diagnosis comes back as a [`DiagnosisCore`]: the engine's own structure, converted to
+//! Python objects only when they are read. The typed Python classes (`fixbook.Engine`,
+//! `Match`, ...) in `python/fixbook/` are built from it on first access; this side only
+//! converts arguments, releases the GIL while the engine works, and maps errors. Building
+//! a few dozen Python objects per answer costs more than the diagnosis itself, so a caller
+//! that reads only the best match's id, or passes the answer on as JSON, does not pay it.
 
 use std::path::PathBuf;
 
@@ -10,7 +13,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyString};
 
-use fixbook::{Engine, Query};
+use fixbook::{Diagnosis, Engine, Query};
 
 use crate::errors::{EngineError, FixbookError, PackErrorDetail};
 use crate::facts;
@@ -78,7 +81,7 @@ impl EngineCore {
     }
 
     /// Diagnoses `text` with `facts` (a mapping of fact name to bool, int, float, str or
-    /// list of str); `trace` adds the decision trace. Returns the JSON of a diagnosis.
+    /// list of str); `trace` adds the decision trace. Returns the diagnosis, unconverted.
     #[pyo3(signature = (text, facts=None, limit=0, trace=false))]
     fn diagnose(
         &self,
@@ -87,14 +90,30 @@ impl EngineCore {
         facts: Option<&Bound<'_, PyAny>>,
         limit: usize,
         trace: bool,
-    ) -> PyResult<String> {
+    ) -> PyResult<DiagnosisCore> {
         let mut q = text_arg(text)?.limit(limit);
         q.trace = trace;
         if let Some(f) = facts.filter(|f| !f.is_none()) {
             q.facts = facts::from_mapping(&self.engine, f)?;
         }
-        let answer = py.detach(|| self.engine.diagnose(&q).map(|d| serde_json::to_string(&d)));
-        answer.map_err(EngineError)?.map_err(json_error)
+        let diagnosis = py
+            .detach(|| self.engine.diagnose(&q))
+            .map_err(EngineError)?;
+        Ok(DiagnosisCore { diagnosis })
+    }
+
+    /// Seconds one `diagnose` of `text` takes inside Rust (the answer made and dropped), with
+    /// no Python around it: what `bench_overhead.py` compares `Engine.diagnose` with, in the
+    /// same process. For benchmarks only.
+    fn _rust_diagnose_seconds(&self, py: Python<'_>, text: &str, limit: usize) -> f64 {
+        let q = Query::new(text).limit(limit);
+        let elapsed = py.detach(|| {
+            let start = std::time::Instant::now();
+            let answer = self.engine.diagnose(&q);
+            drop(std::hint::black_box(answer));
+            start.elapsed().as_secs_f64()
+        });
+        elapsed
     }
 
     /// Re-reads every pack and swaps the new set in atomically; queries running meanwhile
@@ -127,6 +146,32 @@ impl EngineCore {
     /// Every entry id, in load order.
     fn entry_ids(&self) -> Vec<String> {
         self.engine.entry_ids()
+    }
+}
+
+/// One diagnosis as the engine made it; `fixbook.Diagnosis` reads it on first access.
+#[pyclass(frozen, module = "fixbook._fixbook")]
+pub struct DiagnosisCore {
+    pub(crate) diagnosis: Diagnosis,
+}
+
+#[pymethods]
+impl DiagnosisCore {
+    /// The engine's JSON text of this diagnosis (the document of `fixbook search --json`).
+    fn json(&self) -> PyResult<String> {
+        to_json(&self.diagnosis)
+    }
+
+    /// This diagnosis as plain Python data (dicts, lists, str, int, float, bool, None) of
+    /// the same shape as its JSON, made straight from the engine's structures.
+    fn to_py<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        pythonize::pythonize(py, &self.diagnosis)
+            .map_err(|e| FixbookError::new_err(format!("cannot convert the answer: {e}")))
+    }
+
+    /// The number of matches.
+    fn __len__(&self) -> usize {
+        self.diagnosis.matches.len()
     }
 }
 

@@ -1,9 +1,10 @@
 //! `fixbook._fixbook`: the native half of the `fixbook` Python package.
 //!
 //! A thin door onto the `fixbook` engine: [`engine::EngineCore`] converts arguments,
-//! releases the GIL while the engine works and answers in the engine's canonical JSON;
-//! [`errors`] holds the exception classes and the one mapping from engine errors to them.
-//! The typed result classes live in Python (`python/fixbook/_model.py`), built from that JSON.
+//! releases the GIL while the engine works and answers with [`engine::DiagnosisCore`], the
+//! engine's own structure, converted to Python data only when read; [`errors`] holds the
+//! exception classes and the one mapping from engine errors to them. The typed result
+//! classes live in Python (`python/fixbook/_model.py`), built from that data.
 
 mod batch;
 mod engine;
@@ -20,6 +21,7 @@ fn _fixbook(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("ENGINE_VERSION", fixbook::VERSION)?;
     m.add("DEFAULT_LIMIT", fixbook::DEFAULT_LIMIT)?;
     m.add_class::<engine::EngineCore>()?;
+    m.add_class::<engine::DiagnosisCore>()?;
     m.add_class::<batch::ArrowResult>()?;
     m.add_function(wrap_pyfunction!(batch::diagnose_many, m)?)?;
     m.add_function(wrap_pyfunction!(batch::diagnose_arrow, m)?)?;

@@ -32,6 +32,7 @@ from typing import Any, Literal, TypeAlias, Union, overload
 from . import _fixbook
 from ._fixbook import (
     DEFAULT_LIMIT,
+    DiagnosisCore,
     ENGINE_VERSION,
     EngineCore,
     FactError,
@@ -47,6 +48,7 @@ from ._fixbook import (
 from ._fixbook import feedback as _feedback
 from ._fixbook import gaps as _gaps
 from ._outcomes import Gap, since_arg
+from ._model import _EngineDiagnosis
 from ._model import (
     Cause,
     Diagnosis,
@@ -165,7 +167,7 @@ class Engine:
         ticket, even 10 MB of it. ``bytes`` are decoded as UTF-8, invalid sequences replaced.
         An unrelated text gives an empty list, not a guess.
         """
-        answer = json.loads(self._core.search(text, _limit(limit)))
+        answer = self._core.diagnose(text, None, _limit(limit), False).to_py()
         return [Match.from_dict(m) for m in answer["matches"]]
 
     def diagnose(
@@ -191,7 +193,7 @@ class Engine:
             FactError: a fact's value does not fit its declared type (the message names the
                 fact and the type). ``FactError`` is a ``QueryError`` and a ``ValueError``.
         """
-        return Diagnosis.from_json(self._core.diagnose(text, facts, _limit(limit), trace))
+        return _EngineDiagnosis._of(self._core.diagnose(text, facts, _limit(limit), trace))
 
     @overload
     def diagnose_many(
@@ -245,8 +247,8 @@ class Engine:
         answers = _fixbook.diagnose_many(self._core, texts, facts, _limit(limit))
         out: list[Diagnosis | Exception] = []
         for i, a in enumerate(answers):
-            if isinstance(a, str):
-                out.append(Diagnosis.from_json(a))
+            if isinstance(a, DiagnosisCore):
+                out.append(_EngineDiagnosis._of(a))
             elif errors == "raise":
                 if hasattr(a, "add_note"):
                     a.add_note(f"in row {i} of diagnose_many")

@@ -9,6 +9,7 @@ __all__ = [
     "DEFAULT_LIMIT",
     "ENGINE_VERSION",
     "EngineCore",
+    "DiagnosisCore",
     "ArrowResult",
     "diagnose_many",
     "diagnose_arrow",
@@ -49,7 +50,8 @@ class EngineCore:
         facts: Mapping[str, Any] | None = None,
         limit: int = 0,
         trace: bool = False,
-    ) -> str: ...
+    ) -> DiagnosisCore: ...
+    def _rust_diagnose_seconds(self, text: str, limit: int) -> float: ...
     def reload(self) -> None: ...
     def packs(self) -> str: ...
     def entry(self, id: str) -> str | None: ...
@@ -57,13 +59,24 @@ class EngineCore:
     def skipped(self) -> list[PackErrorDetail]: ...
     def entry_ids(self) -> list[str]: ...
 
+@final
+class DiagnosisCore:
+    """One diagnosis as the engine made it; ``fixbook.Diagnosis`` reads it on first access."""
+
+    def json(self) -> str:
+        """The engine's JSON text of this diagnosis (as ``fixbook search --json``)."""
+    def to_py(self) -> dict[str, Any]:
+        """This diagnosis as plain Python data, the shape of its JSON."""
+    def __len__(self) -> int:
+        """The number of matches."""
+
 def diagnose_many(
     core: EngineCore,
     texts: Iterable[str | bytes | bytearray],
     facts: Mapping[str, Any] | Iterable[Mapping[str, Any] | None] | None = None,
     limit: int = 0,
-) -> list[str | Exception]:
-    """Diagnoses every text in parallel; per row the answer's JSON or the row's exception."""
+) -> list[DiagnosisCore | Exception]:
+    """Diagnoses every text in parallel; per row the answer or the row's exception."""
 
 def diagnose_arrow(
     core: EngineCore,

@@ -318,15 +318,8 @@ class Diagnosis(_Record):
     @classmethod
     def from_json(cls, text: str) -> Diagnosis:
         """Builds a diagnosis from the engine's JSON text (as ``fixbook search --json``)."""
-        d = json.loads(text)
-        return cls(
-            [Match.from_dict(m) for m in d.get("matches", ())],
-            [Question.from_dict(q) for q in d.get("questions", ())],
-            list(d.get("notes", ())),
-            d.get("trace"),
-            _source=d,
-            _json=text,
-        )
+        matches, questions, notes, trace, source = _diagnosis_fields(json.loads(text))
+        return cls(matches, questions, notes, trace, _source=source, _json=text)
 
     def to_json(self, indent: int | None = None) -> str:
         """The diagnosis as JSON: the same document as ``fixbook search --json``.
@@ -348,6 +341,103 @@ class Diagnosis(_Record):
     def __repr__(self) -> str:
         best = f", top={self.matches[0].id!r}" if self.matches else ""
         return f"Diagnosis(matches={len(self.matches)}, questions={len(self.questions)}{best})"
+
+
+def _diagnosis_fields(d: JSON) -> tuple[Any, ...]:
+    # Diagnosis's fields from its JSON object, in order, and that object (`_source`)
+    return (
+        [Match.from_dict(m) for m in d.get("matches", ())],
+        [Question.from_dict(q) for q in d.get("questions", ())],
+        list(d.get("notes", ())),
+        d.get("trace"),
+        d,
+    )
+
+
+class _EngineDiagnosis(Diagnosis):
+    """A ``Diagnosis`` the engine made, read from the engine's structure on first access.
+
+    The call that diagnoses returns as soon as the engine has answered; the ``Match``,
+    ``Cause`` and ``Question`` objects are built the first time a field is read (all of
+    them at once, then kept), and ``to_json()`` asks the engine for its JSON text without
+    building them. It is a ``Diagnosis`` in every other way: same fields, equality, repr,
+    ``to_dict()``, pickling and ``dataclasses.replace``.
+    """
+
+    __slots__ = ("_native",)
+
+    @classmethod
+    def _of(cls, native: Any) -> Diagnosis:
+        d = object.__new__(cls)
+        _NATIVE.__set__(d, native)
+        return d
+
+    def _build(self) -> None:
+        native = _NATIVE.__get__(self)
+        matches, questions, notes, trace, source = _diagnosis_fields(native.to_py())
+        for slot, value in zip(_SLOTS, (matches, questions, notes, trace, source)):
+            slot.__set__(self, value)
+        _SLOTS_JSON.__set__(self, None)
+
+    def to_json(self, indent: int | None = None) -> str:
+        """The diagnosis as JSON: the same document as ``fixbook search --json``.
+
+        Without ``indent`` this is the engine's own compact JSON text.
+        """
+        if indent is None:
+            try:
+                return _NATIVE.__get__(self).json()  # type: ignore[no-any-return]
+            except AttributeError:  # made by dataclasses.replace or unpickled: no engine answer
+                pass
+        return Diagnosis.to_json(self, indent)
+
+    def __bool__(self) -> bool:
+        try:
+            return len(_NATIVE.__get__(self)) > 0
+        except AttributeError:
+            return bool(self.matches)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Diagnosis):
+            return NotImplemented
+        return (self.matches, self.questions, self.notes, self.trace) == (
+            other.matches,
+            other.questions,
+            other.notes,
+            other.trace,
+        )
+
+    def __reduce__(self) -> Any:
+        # pickles (and copies) as a plain Diagnosis: the engine's answer does not travel
+        fields = (self.matches, self.questions, self.notes, self.trace, self._source)
+        return (_rebuild_diagnosis, (*fields, self.to_json()))
+
+
+def _rebuild_diagnosis(
+    matches: Any, questions: Any, notes: Any, trace: Any, source: Any, text: str
+) -> Diagnosis:
+    return Diagnosis(matches, questions, notes, trace, _source=source, _json=text)
+
+
+def _lazy_field(name: str) -> property:
+    slot = Diagnosis.__dict__[name]
+
+    def get(self: _EngineDiagnosis) -> Any:
+        try:
+            return slot.__get__(self)
+        except AttributeError:
+            self._build()
+            return slot.__get__(self)
+
+    return property(get, slot.__set__, doc=Diagnosis.__dict__[name].__doc__)
+
+
+_NATIVE = _EngineDiagnosis.__dict__["_native"]
+_SLOTS = tuple(Diagnosis.__dict__[n] for n in ("matches", "questions", "notes", "trace", "_source"))
+_SLOTS_JSON = Diagnosis.__dict__["_json"]
+for _name in ("matches", "questions", "notes", "trace", "_source", "_json"):
+    setattr(_EngineDiagnosis, _name, _lazy_field(_name))
+del _name
 
 
 @dataclass(frozen=True, slots=True)
