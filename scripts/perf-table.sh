@@ -76,7 +76,9 @@ if [ $PYTHON = 1 ]; then
   CALLS=$([ $QUICK = 1 ] && echo 1000 || echo 5000)
   "$PY" bindings/python/bench_overhead.py --calls "$CALLS" --text "Session token not found or invalid" > "$W/py-overhead.txt"
   PY_DIAG=$(grep -o 'MEDIAN_DIAGNOSE_US=[0-9.]*' "$W/py-overhead.txt" | cut -d= -f2)
-  PY_OVER="$(python3 -c "print(f'{$PY_DIAG-$SEED_P50:.1f}')") µs ($PY_DIAG − $SEED_P50)"
+  PY_READ=$(grep -o 'MEDIAN_DIAGNOSE_READ_US=[0-9.]*' "$W/py-overhead.txt" | cut -d= -f2)
+  PY_TURNS=$(grep -o 'OVERHEAD_US=[0-9.-]*' "$W/py-overhead.txt" | cut -d= -f2)
+  PY_OVER="$PY_TURNS µs in turns with Rust in one process (vs measure's p50: $(python3 -c "print(f'{$PY_DIAG-$SEED_P50:.1f}')"); with .matches read $(python3 -c "print(f'{$PY_READ-$SEED_P50:.1f}')") µs)"
   ROWS=$([ $QUICK = 1 ] && echo 4000 || echo 20000)
   "$PY" bindings/python/bench_spark.py --rows "$ROWS" --sample "$ROWS" --skip-spark > "$W/py-threads.txt"
   TWO=$(grep '2 threads / 1 thread' "$W/py-threads.txt" | grep -o '[0-9.]*x' | head -1)
