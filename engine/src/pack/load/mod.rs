@@ -113,11 +113,19 @@ fn no_manifest(src: &PackSource) -> PackError {
 
 /// Loads and validates one pack. Returns every problem found when it cannot be loaded.
 pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackError>> {
+    load_pack_on(src, opts, threads_for(src))
+}
+
+/// [`load_pack`] on up to `threads` threads.
+fn load_pack_on(
+    src: &PackSource,
+    opts: &LoadOptions,
+    threads: usize,
+) -> Result<Pack, Vec<PackError>> {
     let mut loader = Loader {
         errors: Vec::new(),
         opts,
     };
-    let threads = threads_for(src);
     let (parsed, scripts) = parse_files(&mut loader, src, threads);
     let Some(manifest_idx) = parsed.iter().position(|(c, _)| c.file.rel == "pack.toml") else {
         if loader.errors.is_empty() {
@@ -162,4 +170,86 @@ pub fn load_pack(src: &PackSource, opts: &LoadOptions) -> Result<Pack, Vec<PackE
         entries,
         scripts: se,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pack::{Origin, PackSource};
+
+    /// `files` entry files of `per_file` entries each; `broken` puts a bad regex, an
+    /// undeclared fact and an id used in an earlier file into some of them.
+    fn big_pack(files: usize, per_file: usize, broken: bool) -> PackSource {
+        let manifest = "format = 1\nid = \"big\"\nname = \"Big\"\nversion = \"1.0.0\"\n\n\
+                        [facts.\"svc.restarted\"]\ntype = \"bool\"\nquestion = \"Restarted?\"\n";
+        let mut texts = Vec::new();
+        for f in 0..files {
+            let mut t = String::new();
+            for i in 0..per_file {
+                let n = f * per_file + i;
+                let id = if broken && f > 0 && i == 7 { 3 } else { n };
+                let pattern = if broken && i == 11 {
+                    "bad (regex"
+                } else {
+                    "Widget {n} failed"
+                };
+                let fact = if broken && i == 13 {
+                    "svc.nope"
+                } else {
+                    "svc.restarted"
+                };
+                t.push_str(&format!(
+                    "[[entries]]\nid = \"e{id:06}\"\ntitle = \"Widget {n} failed\"\n\
+                     remedy = [\"Restart it.\"]\n\n  [[entries.signatures]]\n  id = \"msg\"\n\
+                     \x20 pattern = '{}'\n\n  [[entries.causes]]\n  id = \"c\"\n\
+                     \x20 title = \"Not restarted\"\n  check = '!fact(\"{fact}\")'\n\n",
+                    pattern.replace("{n}", &n.to_string())
+                ));
+            }
+            texts.push((format!("entries/f{f:02}.toml"), t));
+        }
+        let mut all: Vec<(&str, &str)> = vec![("pack.toml", manifest)];
+        all.extend(texts.iter().map(|(r, t)| (r.as_str(), t.as_str())));
+        PackSource::from_memory("big", Origin::Builtin, &all)
+    }
+
+    #[test]
+    fn a_large_pack_loads_the_same_on_one_thread_and_on_many() {
+        let opts = LoadOptions::default();
+        let good = big_pack(6, 400, false);
+        assert!(
+            threads_for(&good) > 1,
+            "the pack must be large enough to load in parallel"
+        );
+        let one = load_pack_on(&good, &opts, 1).unwrap();
+        let many = load_pack_on(&good, &opts, 4).unwrap();
+        let ids = |p: &Pack| p.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids(&one), ids(&many));
+        assert_eq!(one.entries.len(), 2400);
+
+        let bad = big_pack(6, 400, true);
+        let one = load_pack_on(&bad, &opts, 1).unwrap_err();
+        let many = load_pack_on(&bad, &opts, 4).unwrap_err();
+        assert_eq!(one, many, "the same errors in the same order");
+        // a duplicate names the first place its id was used, in an earlier file
+        let dup = one
+            .iter()
+            .find(|e| e.kind == PackErrorKind::DuplicateId)
+            .unwrap();
+        assert!(
+            dup.message.contains("big/entries/f00.toml"),
+            "{}",
+            dup.message
+        );
+        // errors come file by file
+        let files: Vec<&str> = one.iter().map(|e| e.path.as_str()).collect();
+        let mut sorted = files.clone();
+        sorted.sort();
+        assert_eq!(files, sorted);
+        // one of each per file; the five later files reuse an id of the first
+        let count = |kind| one.iter().filter(|e| e.kind == kind).count();
+        assert_eq!(count(PackErrorKind::BadRegex), 6);
+        assert_eq!(count(PackErrorKind::UndeclaredFact), 6);
+        assert_eq!(count(PackErrorKind::DuplicateId), 5);
+    }
 }
