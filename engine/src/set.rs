@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use crate::context::DomainIndex;
 use crate::error::{PackError, PackErrorKind};
-use crate::index::rewrite::{parse_table, SynonymSource, Synonyms, SHORTHAND};
+use crate::index::rewrite::{parse_table, SynonymSource, Synonyms, TypoWord, SHORTHAND};
 use crate::index::{IndexDoc, TextIndex};
 use crate::matcher::SignatureSet;
 use crate::pack::{load_pack, Entry, LoadOptions, Pack, PackSource};
@@ -329,83 +329,6 @@ fn words_by_head(
         }
     }
     by_head
-}
-
-/// A signature word with its letters counted once at load, for the typo pass: the bag
-/// distance of two words (see [`Letters::bag_distance`]) is a cheap lower bound of their
-/// edit distance, so most words are ruled out without computing that.
-#[derive(Debug)]
-pub(crate) struct TypoWord {
-    /// The word, lower-cased.
-    pub(crate) word: String,
-    /// Its letters.
-    pub(crate) letters: Letters,
-}
-
-impl TypoWord {
-    fn new(word: String) -> TypoWord {
-        TypoWord {
-            letters: Letters::of(&word),
-            word,
-        }
-    }
-}
-
-/// How many times each letter `a`–`z` occurs in a word (every other character counted in one
-/// bucket), and a bit per letter present.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Letters {
-    counts: [u8; 27],
-    present: u32,
-}
-
-impl Letters {
-    /// The letters of `word`.
-    pub(crate) fn of(word: &str) -> Letters {
-        let mut counts = [0u8; 27];
-        for b in word.bytes() {
-            let i = if b.is_ascii_lowercase() {
-                usize::from(b - b'a')
-            } else if b.is_ascii_uppercase() {
-                usize::from(b - b'A')
-            } else {
-                26
-            };
-            counts[i] = counts[i].saturating_add(1);
-        }
-        let present = counts
-            .iter()
-            .enumerate()
-            .filter(|(_, &c)| c > 0)
-            .fold(0u32, |m, (i, _)| m | (1 << i));
-        Letters { counts, present }
-    }
-
-    /// The bag distance of two words: the larger of the letters only one of them holds,
-    /// counted with repeats. An insertion, deletion or substitution changes it by at most
-    /// one and a transposition not at all, so it is never above the edit distance (counting
-    /// every non-letter in one bucket only lowers it). The letters present in one word and
-    /// absent from the other are counted first, with two bit operations: often enough to
-    /// exceed `max`.
-    pub(crate) fn bag_distance_exceeds(&self, other: &Letters, max: usize) -> bool {
-        let distinct = (self.present & !other.present)
-            .count_ones()
-            .max((other.present & !self.present).count_ones());
-        if distinct as usize > max {
-            return true;
-        }
-        self.bag_distance(other) > max
-    }
-
-    /// The bag distance (see [`Letters::bag_distance_exceeds`]).
-    pub(crate) fn bag_distance(&self, other: &Letters) -> usize {
-        let (mut only_mine, mut only_theirs) = (0usize, 0usize);
-        for (a, b) in self.counts.iter().zip(&other.counts) {
-            only_mine += usize::from(a.saturating_sub(*b));
-            only_theirs += usize::from(b.saturating_sub(*a));
-        }
-        only_mine.max(only_theirs)
-    }
 }
 
 #[cfg(test)]

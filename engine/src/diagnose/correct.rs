@@ -10,9 +10,9 @@
 //! any other hit, its span mapped back onto the text as written, and the trace lists the
 //! correction.
 
-use crate::index::rewrite::{TYPO_LONG_LETTERS, TYPO_MIN_LETTERS};
+use crate::index::rewrite::{Letters, TYPO_LONG_LETTERS, TYPO_MIN_LETTERS};
 use crate::matcher::SignatureHit;
-use crate::set::{Letters, PackSet};
+use crate::set::PackSet;
 
 /// The corrected text and, for each of its pieces, where it came from.
 pub(super) struct Corrected {
@@ -187,7 +187,7 @@ pub(super) fn extra_hits(
 
 #[cfg(test)]
 mod tests {
-    use crate::set::Letters;
+    use crate::index::rewrite::Letters;
 
     fn bag(a: &str, b: &str) -> usize {
         Letters::of(a).bag_distance(&Letters::of(b))

@@ -95,6 +95,9 @@ pub struct TextIndex {
     fields_by_boost: Vec<usize>,
     /// Per segment: document → entry number.
     doc_entry: Vec<Vec<u32>>,
+    /// The terms a typo can be read as, by first character and length in characters, with
+    /// their letters counted; made on the first typo looked up (see `rewrite.rs`).
+    typo_terms: std::sync::OnceLock<rewrite::TypoTerms>,
 }
 
 impl std::fmt::Debug for TextIndex {
@@ -439,6 +442,7 @@ impl TextIndex {
                 order
             },
             doc_entry,
+            typo_terms: std::sync::OnceLock::new(),
         })
     }
 

@@ -7,15 +7,19 @@
 //! * **Shorthand** comes from the engine-wide table `engine/data/shorthand.txt` and from
 //!   the `synonyms` of the loaded packs; a short form becomes the terms of its long form.
 //! * **Typos**: a word of five letters or more that neither the index nor the background
-//!   corpus knows is looked up in the term dictionary with a Levenshtein automaton
-//!   (tantivy's [`FuzzyTermQuery`], transpositions costing one): edit distance 1, or 2 for
-//!   words of nine letters or more. The closest term wins, then the one more entries hold.
+//!   corpus knows is compared with the index terms of the same first letter and a near
+//!   length (grouped once, on the first typo; a bag-of-letters bound rules most out before
+//!   the edit distance, transpositions costing one): edit distance 1, or 2 for words of
+//!   nine letters or more. (A Levenshtein automaton walked over every field's term
+//!   dictionary found the same words at several times the cost per query.) The closest term wins, then the one more entries hold.
 //!   A corrected word weighs [`TYPO_WEIGHT`] of an exact one, so a typo never outweighs the
 //!   word written correctly.
 
 use std::collections::HashMap;
 
+#[cfg(test)]
 use tantivy::query::FuzzyTermQuery;
+#[cfg(test)]
 use tantivy::Term;
 
 use super::TextIndex;
@@ -34,6 +38,87 @@ pub const WHOLE_IDENTIFIER_WEIGHT: f32 = 0.25;
 pub const TYPO_MIN_LETTERS: usize = 5;
 /// Shortest word (in letters) allowed two edits.
 pub const TYPO_LONG_LETTERS: usize = 9;
+
+/// A word with its letters counted once, for the typo passes (signature words and index
+/// terms): the bag distance of two words (see [`Letters::bag_distance_exceeds`]) is a cheap
+/// lower bound of their edit distance, so most words are ruled out without computing that.
+#[derive(Debug)]
+pub(crate) struct TypoWord {
+    /// The word (lower-cased).
+    pub(crate) word: String,
+    /// Its letters.
+    pub(crate) letters: Letters,
+}
+
+impl TypoWord {
+    /// `word` with its letters counted.
+    pub(crate) fn new(word: String) -> TypoWord {
+        TypoWord {
+            letters: Letters::of(&word),
+            word,
+        }
+    }
+}
+
+/// How many times each letter `a`–`z` occurs in a word (every other character counted in one
+/// bucket), and a bit per letter present.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Letters {
+    counts: [u8; 27],
+    present: u32,
+}
+
+impl Letters {
+    /// The letters of `word`.
+    pub(crate) fn of(word: &str) -> Letters {
+        let mut counts = [0u8; 27];
+        for b in word.bytes() {
+            let i = if b.is_ascii_lowercase() {
+                usize::from(b - b'a')
+            } else if b.is_ascii_uppercase() {
+                usize::from(b - b'A')
+            } else {
+                26
+            };
+            counts[i] = counts[i].saturating_add(1);
+        }
+        let present = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .fold(0u32, |m, (i, _)| m | (1 << i));
+        Letters { counts, present }
+    }
+
+    /// The bag distance of two words: the larger of the letters only one of them holds,
+    /// counted with repeats. An insertion, deletion or substitution changes it by at most
+    /// one and a transposition not at all, so it is never above the edit distance (counting
+    /// every non-letter in one bucket only lowers it). The letters present in one word and
+    /// absent from the other are counted first, with two bit operations: often enough to
+    /// exceed `max`.
+    pub(crate) fn bag_distance_exceeds(&self, other: &Letters, max: usize) -> bool {
+        let distinct = (self.present & !other.present)
+            .count_ones()
+            .max((other.present & !self.present).count_ones());
+        if distinct as usize > max {
+            return true;
+        }
+        self.bag_distance(other) > max
+    }
+
+    /// The bag distance (see [`Letters::bag_distance_exceeds`]).
+    pub(crate) fn bag_distance(&self, other: &Letters) -> usize {
+        let (mut only_mine, mut only_theirs) = (0usize, 0usize);
+        for (a, b) in self.counts.iter().zip(&other.counts) {
+            only_mine += usize::from(a.saturating_sub(*b));
+            only_theirs += usize::from(b.saturating_sub(*a));
+        }
+        only_mine.max(only_theirs)
+    }
+}
+
+/// Index terms by first character and length in characters (see [`TextIndex::correct`]).
+pub(crate) type TypoTerms = HashMap<(char, usize), Vec<TypoWord>>;
 
 /// Where a short form comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,8 +281,61 @@ impl TextIndex {
         out
     }
 
-    /// The closest index term to `term` within the typo distance of `word`, if any.
+    /// The closest index term to `term` within the typo distance of `word`, if any: the
+    /// fewest edits (a transposition is one), then the term more entries hold, then the first
+    /// in alphabetical order. Only terms of the same first letter and at least
+    /// `TYPO_MIN_LETTERS - 1` letters are read: a typo keeps the first letter, and a short
+    /// stem is not a long word.
     pub fn correct(&self, term: &str, word: &str) -> Option<(String, u8)> {
+        let letters = word.chars().count();
+        if letters < TYPO_MIN_LETTERS
+            || !word.chars().all(|c| c.is_alphabetic())
+            || self.knows(term)
+            || self.background_freq.contains_key(term)
+        {
+            return None;
+        }
+        let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };
+        let first = term.chars().next()?;
+        let len = term.chars().count();
+        let bag = Letters::of(term);
+        let terms = self.typo_terms.get_or_init(|| self.typo_terms_by_head());
+        (len.saturating_sub(max)..=len + max)
+            .filter_map(|l| terms.get(&(first, l)))
+            .flatten()
+            .filter(|t| !bag.bag_distance_exceeds(&t.letters, max))
+            .filter_map(|t| {
+                let d = strsim::osa_distance(term, &t.word);
+                (d <= max).then(|| (d, std::cmp::Reverse(self.doc_freq(&t.word)), &t.word))
+            })
+            .min()
+            .map(|(d, _, t)| (t.clone(), d as u8))
+    }
+
+    /// Every index term of `TYPO_MIN_LETTERS - 1` letters or more, grouped for
+    /// [`TextIndex::correct`].
+    fn typo_terms_by_head(&self) -> TypoTerms {
+        let mut by_head: TypoTerms = HashMap::new();
+        for term in self.term_fields.keys() {
+            let len = term.chars().count();
+            let Some(first) = term.chars().next() else {
+                continue;
+            };
+            if len + 1 >= TYPO_MIN_LETTERS {
+                by_head
+                    .entry((first, len))
+                    .or_default()
+                    .push(TypoWord::new(term.clone()));
+            }
+        }
+        by_head
+    }
+
+    /// [`TextIndex::correct`] as it was first written: a Levenshtein automaton (tantivy's
+    /// [`FuzzyTermQuery`]) walked over the term dictionary of every field. Kept to check that
+    /// the grouped terms find the same word.
+    #[cfg(test)]
+    pub(crate) fn correct_by_automaton(&self, term: &str, word: &str) -> Option<(String, u8)> {
         let letters = word.chars().count();
         if letters < TYPO_MIN_LETTERS
             || !word.chars().all(|c| c.is_alphabetic())
@@ -225,7 +363,6 @@ impl TextIndex {
                     let Ok(found) = std::str::from_utf8(stream.key()) else {
                         continue;
                     };
-                    // a typo keeps the first letter, and a short stem is not a long word
                     if found.chars().next() != term.chars().next()
                         || found.chars().count() < TYPO_MIN_LETTERS - 1
                     {
@@ -304,6 +441,53 @@ impl TextIndex {
 mod tests {
     use super::super::{IndexDoc, TextIndex};
     use super::*;
+
+    #[test]
+    fn the_grouped_terms_find_the_word_the_automaton_finds() {
+        let set = crate::set::PackSet::load(
+            &crate::embedded::sources(),
+            &crate::pack::LoadOptions::default(),
+            true,
+        )
+        .unwrap();
+        let idx = &set.index;
+        let mut terms: Vec<&String> = idx.term_fields.keys().collect();
+        terms.sort();
+        let (mut tried, mut corrected) = (0, 0);
+        for t in terms.iter().filter(|t| t.len() >= 5).step_by(3) {
+            let b = t.as_bytes();
+            let mut variants = Vec::new();
+            for i in [1, b.len() / 2, b.len() - 1] {
+                let mut del = b.to_vec();
+                del.remove(i);
+                let mut sub = b.to_vec();
+                sub[i] = if sub[i] == b'x' { b'q' } else { b'x' };
+                let mut ins = b.to_vec();
+                ins.insert(i, b'e');
+                let mut swap = b.to_vec();
+                swap.swap(i - 1, i);
+                variants.extend([del, sub, ins, swap]);
+            }
+            // two edits, for long words
+            let mut two = b.to_vec();
+            two.remove(1);
+            two.insert(b.len() / 2, b'z');
+            variants.push(two);
+            for v in variants {
+                let Ok(v) = String::from_utf8(v) else {
+                    continue;
+                };
+                let want = idx.correct_by_automaton(&v, &v);
+                assert_eq!(idx.correct(&v, &v), want, "{v} (from {t})");
+                tried += 1;
+                corrected += usize::from(want.is_some());
+            }
+        }
+        assert!(
+            tried > 1000 && corrected > tried / 4,
+            "{corrected} of {tried}"
+        );
+    }
 
     fn index() -> TextIndex {
         let mut a = IndexDoc {
