@@ -385,7 +385,9 @@ impl TextIndex {
         let mut out = Rewritten::default();
         // a word is looked up once per query
         let mut seen: HashMap<String, Option<(Vec<String>, f32)>> = HashMap::new();
-        for (term, word) in self.sequence_with_words(text) {
+        let words = self.sequence_with_words(text);
+        for (term, word) in &words {
+            let (term, word) = (term.clone(), word);
             if self.knows(&term) {
                 out.sequence.push(term);
                 continue;
@@ -399,7 +401,7 @@ impl TextIndex {
                     });
                     return Some((s.terms.clone(), SYNONYM_WEIGHT));
                 }
-                let (to, d) = self.correct(&term, &word)?;
+                let (to, d) = self.correct(&term, word)?;
                 out.rewrites.push(Rewrite {
                     from: word.clone(),
                     to: to.clone(),
@@ -420,9 +422,8 @@ impl TextIndex {
             }
         }
         // a term the query also holds as written weighs in full
-        let exact: std::collections::HashSet<String> = self
-            .sequence_with_words(text)
-            .into_iter()
+        let exact: std::collections::HashSet<&String> = words
+            .iter()
             .map(|(t, _)| t)
             .filter(|t| self.knows(t))
             .collect();
