@@ -360,12 +360,7 @@ mod tests {
 
     #[test]
     fn the_set_finds_the_generic_signatures_each_pattern_finds() {
-        let packs = crate::set::PackSet::load(
-            &crate::embedded::sources(),
-            &crate::pack::LoadOptions::default(),
-            true,
-        )
-        .unwrap();
+        let packs = crate::set::PackSet::embedded_for_tests();
         let one_by_one: Vec<bool> = (0..packs.signatures.len())
             .map(|i| {
                 let (e, si) = packs.signature_owner[i];
@@ -422,12 +417,7 @@ mod generic_tests {
     /// The shipped packs' generic signatures: the IAM pack's shared message is one.
     #[test]
     fn shipped_generic_signatures() {
-        let set = crate::set::PackSet::load(
-            &crate::embedded::sources(),
-            &crate::pack::LoadOptions::default(),
-            true,
-        )
-        .unwrap();
+        let set = crate::set::PackSet::embedded_for_tests();
         let mut found = Vec::new();
         for (i, &g) in set.generic.iter().enumerate() {
             if g {

@@ -332,6 +332,15 @@ fn words_by_head(
 }
 
 #[cfg(test)]
+impl PackSet {
+    /// The embedded (shipped) packs, loaded strictly: the set most unit tests read.
+    pub(crate) fn embedded_for_tests() -> PackSet {
+        PackSet::load(&crate::embedded::sources(), &LoadOptions::default(), true)
+            .expect("the shipped packs load")
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -21,9 +21,18 @@ fn widen(x: f32) -> f64 {
     if !x.is_finite() {
         return f64::from(x);
     }
-    let mut buf = String::with_capacity(16);
-    std::fmt::Write::write_fmt(&mut buf, format_args!("{x}")).ok();
-    buf.parse().unwrap_or(f64::from(x))
+    // the shortest digits in exponent form (`9.18e-1`): at most 15 bytes, kept on the stack
+    // (every answer writes a few dozen of these)
+    let mut buf = [0u8; 32];
+    let mut out = std::io::Cursor::new(&mut buf[..]);
+    if std::io::Write::write_fmt(&mut out, format_args!("{x:e}")).is_err() {
+        return f64::from(x);
+    }
+    let len = usize::try_from(out.position()).unwrap_or(0);
+    std::str::from_utf8(&buf[..len])
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(f64::from(x))
 }
 
 /// Writes a pair as a sequence, not a tuple: the same JSON array, and a list (not a tuple)
@@ -34,6 +43,29 @@ fn pair<S: serde::Serializer>(x: &[usize; 2], s: S) -> Result<S::Ok, S::Error> {
     seq.serialize_element(&x[0])?;
     seq.serialize_element(&x[1])?;
     seq.end()
+}
+
+#[cfg(test)]
+mod wire_tests {
+    #[test]
+    fn a_widened_f32_prints_the_digits_the_f32_prints() {
+        for x in [
+            0.918f32,
+            26.062,
+            0.995,
+            1.0,
+            0.0,
+            -0.5,
+            1e-7,
+            3.402_823_5e38,
+            1e-45,
+            0.1,
+        ] {
+            let widened = serde_json::to_string(&super::widen(x)).unwrap();
+            assert_eq!(widened, serde_json::to_string(&x).unwrap(), "{x}");
+        }
+        assert!(super::widen(f32::NAN).is_nan());
+    }
 }
 
 /// A question to ask a person.

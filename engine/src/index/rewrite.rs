@@ -287,15 +287,7 @@ impl TextIndex {
     /// `TYPO_MIN_LETTERS - 1` letters are read: a typo keeps the first letter, and a short
     /// stem is not a long word.
     pub fn correct(&self, term: &str, word: &str) -> Option<(String, u8)> {
-        let letters = word.chars().count();
-        if letters < TYPO_MIN_LETTERS
-            || !word.chars().all(|c| c.is_alphabetic())
-            || self.knows(term)
-            || self.background_freq.contains_key(term)
-        {
-            return None;
-        }
-        let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };
+        let max = usize::from(self.typo_allowance(term, word)?);
         let first = term.chars().next()?;
         let len = term.chars().count();
         let bag = Letters::of(term);
@@ -310,6 +302,20 @@ impl TextIndex {
             })
             .min()
             .map(|(d, _, t)| (t.clone(), d as u8))
+    }
+
+    /// The edits a typo of `word` (analysed as `term`) may make: `None` when it is not looked
+    /// up (too short, not only letters, or a word the index or the background corpus knows).
+    fn typo_allowance(&self, term: &str, word: &str) -> Option<u8> {
+        let letters = word.chars().count();
+        if letters < TYPO_MIN_LETTERS
+            || !word.chars().all(|c| c.is_alphabetic())
+            || self.knows(term)
+            || self.background_freq.contains_key(term)
+        {
+            return None;
+        }
+        Some(if letters >= TYPO_LONG_LETTERS { 2 } else { 1 })
     }
 
     /// Every index term of `TYPO_MIN_LETTERS - 1` letters or more, grouped for
@@ -336,15 +342,7 @@ impl TextIndex {
     /// the grouped terms find the same word.
     #[cfg(test)]
     pub(crate) fn correct_by_automaton(&self, term: &str, word: &str) -> Option<(String, u8)> {
-        let letters = word.chars().count();
-        if letters < TYPO_MIN_LETTERS
-            || !word.chars().all(|c| c.is_alphabetic())
-            || self.knows(term)
-            || self.background_freq.contains_key(term)
-        {
-            return None;
-        }
-        let max = if letters >= TYPO_LONG_LETTERS { 2 } else { 1 };
+        let max = self.typo_allowance(term, word)?;
         let automaton =
             FuzzyTermQuery::new(Term::from_field_text(self.fields[0].0, term), max, true)
                 .automaton()
@@ -445,12 +443,7 @@ mod tests {
 
     #[test]
     fn the_grouped_terms_find_the_word_the_automaton_finds() {
-        let set = crate::set::PackSet::load(
-            &crate::embedded::sources(),
-            &crate::pack::LoadOptions::default(),
-            true,
-        )
-        .unwrap();
+        let set = crate::set::PackSet::embedded_for_tests();
         let idx = &set.index;
         let mut terms: Vec<&String> = idx.term_fields.keys().collect();
         terms.sort();
