@@ -1,5 +1,7 @@
 //! Embeds the packs under `../packs` into the library, so `Engine::embedded()` and the
-//! `fixbook` command work with no files on disk.
+//! `fixbook` command work with no files on disk; and sets `FIXBOOK_BUILD_ID`, a hash of the
+//! engine's own sources and data, which keys the on-disk caches (pack snapshots, indexes), so
+//! a rebuilt engine never reads what another build wrote.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -60,4 +62,38 @@ fn main() {
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("cargo sets OUT_DIR"))
         .join("embedded_packs.rs");
     std::fs::write(out, code).expect("write embedded_packs.rs");
+    build_id(&manifest);
+}
+
+/// Hashes every file under `src` and `data` (paths and contents, in name order).
+fn build_id(manifest: &Path) {
+    use std::hash::{Hash, Hasher};
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        found.sort();
+        for p in found {
+            if p.is_dir() {
+                walk(&p, out);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    std::env::var("CARGO_PKG_VERSION")
+        .unwrap_or_default()
+        .hash(&mut h);
+    for sub in ["src", "data"] {
+        let dir = manifest.join(sub);
+        println!("cargo:rerun-if-changed={}", dir.display());
+        let mut files = Vec::new();
+        walk(&dir, &mut files);
+        for f in files {
+            f.strip_prefix(manifest).unwrap_or(&f).hash(&mut h);
+            std::fs::read(&f).unwrap_or_default().hash(&mut h);
+        }
+    }
+    println!("cargo:rustc-env=FIXBOOK_BUILD_ID={:016x}", h.finish());
 }

@@ -25,11 +25,14 @@ fn tmp(name: &str) -> PathBuf {
 }
 
 /// The command with the user's environment neutralised (no pack path, no data folder).
+/// Its home is made once per test run and shared: emptying it for each command would pull
+/// the index cache and pack snapshots from under commands of tests running at the same time.
 fn fixbook() -> Command {
+    static HOME: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     let mut c = Command::new(env!("CARGO_BIN_EXE_fixbook"));
-    let home = tmp("home");
+    let home = HOME.get_or_init(|| tmp("home"));
     c.env("FIXBOOK_PACK_PATH", "")
-        .env("HOME", &home)
+        .env("HOME", home)
         .env("XDG_DATA_HOME", home.join("data"))
         .env_remove("XDG_CACHE_HOME")
         .env_remove("FIXBOOK_CACHE_DIR")
@@ -488,8 +491,19 @@ fn the_index_cache_is_reused_and_changes_no_answer() {
         .filter_map(Result::ok)
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(stored.len(), 1, "{stored:?}");
-    assert!(stored[0].starts_with("index-"), "{stored:?}");
+    // one index, and one snapshot per shipped pack
+    let shipped = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../packs"))
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|e| e.path().join("pack.toml").is_file())
+        .count();
+    let indexes = stored.iter().filter(|n| n.starts_with("index-")).count();
+    let snapshots = stored
+        .iter()
+        .filter(|n| n.starts_with("pack-") && n.ends_with(".snap"))
+        .count();
+    assert_eq!((indexes, snapshots), (1, shipped), "{stored:?}");
+    assert_eq!(stored.len(), 1 + shipped, "{stored:?}");
     let warm = cached();
     let off = fixbook().arg("--no-cache").args(q).output().unwrap();
     assert_eq!(json(&cold), json(&warm));

@@ -47,9 +47,91 @@ pub struct DomainIndex {
     names: Vec<(String, Owner)>,
     finder: Option<AhoCorasick>,
     packs: usize,
-    /// For each entry (global index): the product names it mentions where people describe
-    /// the problem, and anywhere.
-    mentioned: std::sync::Arc<Vec<(Vec<String>, Vec<String>)>>,
+    /// For each entry (global index): the product names it mentions.
+    mentioned: std::sync::Arc<Mentions>,
+}
+
+/// For each entry of a set: the product names it mentions where people describe the problem
+/// (title, summary, keywords, aliases), and anywhere. Found for an entry the first time a
+/// text naming a product makes it a candidate: reading every entry's text at start cost
+/// more than the rest of building the set.
+#[derive(Debug, Default)]
+pub struct Mentions {
+    names: Vec<(String, Owner)>,
+    finder: Option<AhoCorasick>,
+    /// Global entry index → (its pack, the pack's index in the set, the entry in the pack).
+    entries: Vec<(std::sync::Arc<Pack>, usize, usize)>,
+    found: Vec<std::sync::OnceLock<(Vec<String>, Vec<String>)>>,
+}
+
+impl PartialEq for Mentions {
+    /// The same set's mentions (they are found from the set's packs alone).
+    fn eq(&self, other: &Mentions) -> bool {
+        std::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Mentions {}
+
+impl Mentions {
+    /// The product names entry `entry` (global index) mentions where people describe the
+    /// problem, and anywhere; `None` for an index outside the set.
+    pub fn of(&self, entry: usize) -> Option<&(Vec<String>, Vec<String>)> {
+        let (pack, own, e) = self.entries.get(entry)?;
+        let cell = self.found.get(entry)?;
+        Some(cell.get_or_init(|| self.find_in(&pack.entries[*e], *own)))
+    }
+
+    fn find_in(&self, e: &crate::pack::Entry, own: usize) -> (Vec<String>, Vec<String>) {
+        let strong = format!(
+            "{}\n{}\n{}\n{}",
+            e.title,
+            e.summary,
+            e.keywords.join("\n"),
+            e.aliases.join("\n")
+        );
+        let mut all = strong.clone();
+        for c in &e.causes {
+            all.push('\n');
+            all.push_str(&c.title);
+            all.push('\n');
+            all.push_str(&c.explanation);
+            for r in &c.remedy {
+                all.push('\n');
+                all.push_str(r);
+            }
+        }
+        for r in &e.remedy {
+            all.push('\n');
+            all.push_str(r);
+        }
+        for w in &e.where_to_look {
+            all.push('\n');
+            all.push_str(&w.place);
+        }
+        (self.find(&strong, own), self.find(&all, own))
+    }
+
+    /// The names in `text` that are not pack `own`'s, each once, as whole words.
+    fn find(&self, text: &str, own: usize) -> Vec<String> {
+        let mut found: Vec<String> = Vec::new();
+        let Some(f) = &self.finder else { return found };
+        let b = text.as_bytes();
+        for m in f.find_overlapping_iter(text) {
+            let (name, owner) = &self.names[m.pattern().as_usize()];
+            // `aws-auth` is a ConfigMap, not a mention of AWS
+            let joined = |i: Option<&u8>| i.is_some_and(|&c| c == b'-');
+            if *owner != Owner::Pack(own)
+                && whole_word(b, m.start(), m.end())
+                && !joined(b.get(m.end()))
+                && !(m.start() > 0 && joined(b.get(m.start() - 1)))
+                && !found.contains(name)
+            {
+                found.push(name.clone());
+            }
+        }
+        found
+    }
 }
 
 /// What a text names.
@@ -64,7 +146,7 @@ pub struct TextContext {
     pub opening: Option<String>,
     /// For each entry (global index): product names it mentions where people describe the
     /// problem, and anywhere.
-    pub mentioned: std::sync::Arc<Vec<(Vec<String>, Vec<String>)>>,
+    pub mentioned: std::sync::Arc<Mentions>,
 }
 
 impl TextContext {
@@ -76,9 +158,12 @@ impl TextContext {
         if self.domain.get(pack).is_some_and(Option::is_some) {
             return None;
         }
+        if self.products.is_empty() {
+            return None;
+        }
         let mentioned = self
             .mentioned
-            .get(entry)
+            .of(entry)
             .map(|(strong, all)| if specific_hit { all } else { strong });
         self.products
             .iter()
@@ -153,59 +238,21 @@ impl DomainIndex {
             .build(names.iter().map(|(n, _)| n.as_str()))
             .ok();
         // a product an entry names (an SSH agent, a Git host) is part of its world: named
-        // where people describe the problem (title, summary, keywords, aliases) for any
-        // candidate, anywhere in the entry for one whose specific message is in the text
-        let find = |text: &str, own: usize| -> Vec<String> {
-            let mut found: Vec<String> = Vec::new();
-            let Some(f) = &finder else { return found };
-            let b = text.as_bytes();
-            for m in f.find_overlapping_iter(text) {
-                let (name, owner) = &names[m.pattern().as_usize()];
-                // `aws-auth` is a ConfigMap, not a mention of AWS
-                let joined = |i: Option<&u8>| i.is_some_and(|&c| c == b'-');
-                if *owner != Owner::Pack(own)
-                    && whole_word(b, m.start(), m.end())
-                    && !joined(b.get(m.end()))
-                    && !(m.start() > 0 && joined(b.get(m.start() - 1)))
-                    && !found.contains(name)
-                {
-                    found.push(name.clone());
-                }
-            }
-            found
+        // where people describe the problem for any candidate, anywhere in the entry for one
+        // whose specific message is in the text
+        let entries: Vec<(std::sync::Arc<Pack>, usize, usize)> = packs
+            .iter()
+            .enumerate()
+            .flat_map(|(pi, p)| (0..p.entries.len()).map(move |ei| (p.clone(), pi, ei)))
+            .collect();
+        let mentioned = Mentions {
+            names: names.clone(),
+            finder: finder.clone(),
+            found: (0..entries.len())
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
+            entries,
         };
-        let mut mentioned = Vec::new();
-        for (pi, p) in packs.iter().enumerate() {
-            for e in &p.entries {
-                let strong = format!(
-                    "{}\n{}\n{}\n{}",
-                    e.title,
-                    e.summary,
-                    e.keywords.join("\n"),
-                    e.aliases.join("\n")
-                );
-                let mut all = strong.clone();
-                for c in &e.causes {
-                    all.push('\n');
-                    all.push_str(&c.title);
-                    all.push('\n');
-                    all.push_str(&c.explanation);
-                    for r in &c.remedy {
-                        all.push('\n');
-                        all.push_str(r);
-                    }
-                }
-                for r in &e.remedy {
-                    all.push('\n');
-                    all.push_str(r);
-                }
-                for w in &e.where_to_look {
-                    all.push('\n');
-                    all.push_str(&w.place);
-                }
-                mentioned.push((find(&strong, pi), find(&all, pi)));
-            }
-        }
         DomainIndex {
             names,
             finder,

@@ -71,7 +71,7 @@ impl fmt::Display for FactValue {
 }
 
 /// A fact declared by a pack.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FactDecl {
     /// Dotted name, e.g. `saml.nameid_format`.
     pub name: String,
@@ -79,7 +79,7 @@ pub struct FactDecl {
     #[serde(rename = "type")]
     pub ty: FactType,
     /// Allowed values (enums only).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<String>,
     /// What the fact means.
     pub description: String,

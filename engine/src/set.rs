@@ -11,7 +11,7 @@ use crate::error::{PackError, PackErrorKind};
 use crate::index::rewrite::{parse_table, SynonymSource, Synonyms, TypoWord, SHORTHAND};
 use crate::index::{IndexDoc, TextIndex};
 use crate::matcher::SignatureSet;
-use crate::pack::{load_pack, Entry, LoadOptions, Pack, PackSource};
+use crate::pack::{load_pack, snapshot, Entry, LoadOptions, Pack, PackSource};
 
 /// Ordinary helpdesk text unrelated to any pack, one document per line: it tells the ranking
 /// which words are everyday words (see `TextIndex::idf`).
@@ -48,16 +48,57 @@ pub struct PackSet {
     /// [`crate::context::is_generic`], found for all at once by
     /// [`crate::context::generic_signatures`]).
     pub(crate) generic: Vec<bool>,
+    /// For each pack: whether it was read back from its snapshot (see
+    /// [`crate::pack::snapshot`]) rather than loaded from its files.
+    pub(crate) from_snapshot: Vec<bool>,
+}
+
+/// A pack as [`load_all`] found it: read back from its snapshot (with its signatures'
+/// generic flags) or loaded from its files.
+struct Loaded {
+    pack: Pack,
+    /// Known from the snapshot; `None` when the pack was loaded from its files.
+    generic: Option<Vec<bool>>,
+    /// The snapshot key, when snapshots are kept (see [`LoadOptions::index_cache`]).
+    key: Option<[u8; 16]>,
+}
+
+/// What the loading of one pack of a set found besides the pack (see [`Loaded`]).
+struct Known {
+    generic: Option<Vec<bool>>,
+    key: Option<[u8; 16]>,
 }
 
 /// Loads every source, several at a time on their own threads (packs are independent:
 /// parsing, validation and compiling are most of a start), results in the order of
-/// `sources`.
-fn load_all(sources: &[PackSource], opts: &LoadOptions) -> Vec<Result<Pack, Vec<PackError>>> {
-    crate::parallel::map_in_order(sources, usize::MAX, |src| load_pack(src, opts))
+/// `sources`. With a cache folder, a pack whose snapshot is there is read back from it.
+fn load_all(sources: &[PackSource], opts: &LoadOptions) -> Vec<Result<Loaded, Vec<PackError>>> {
+    let cache = opts.index_cache.as_deref();
+    crate::parallel::map_in_order(sources, usize::MAX, |src| {
+        let key = cache.map(|_| snapshot::key(src, opts));
+        if let (Some(dir), Some(k)) = (cache, &key) {
+            if let Some(found) = snapshot::read(dir, k) {
+                return Ok(Loaded {
+                    pack: found.pack,
+                    generic: Some(found.generic),
+                    key,
+                });
+            }
+        }
+        load_pack(src, opts).map(|pack| Loaded {
+            pack,
+            generic: None,
+            key,
+        })
+    })
 }
 
 impl PackSet {
+    /// How many packs were read back from their snapshot instead of loaded from their files.
+    pub fn snapshots_read(&self) -> usize {
+        self.from_snapshot.iter().filter(|&&b| b).count()
+    }
+
     /// The number of signatures matched in the one pass (all packs).
     pub fn signature_count(&self) -> usize {
         self.signatures.len()
@@ -82,11 +123,16 @@ impl PackSet {
         strict: bool,
     ) -> Result<PackSet, crate::Error> {
         let mut packs: Vec<Arc<Pack>> = Vec::new();
+        let mut known: Vec<Known> = Vec::new();
         let mut errors: Vec<PackError> = Vec::new();
         let mut skipped = Vec::new();
         for (src, loaded) in sources.iter().zip(load_all(sources, opts)) {
             match loaded {
-                Ok(p) => {
+                Ok(Loaded {
+                    pack: p,
+                    generic,
+                    key,
+                }) => {
                     if let Some(prev) = packs.iter().find(|q| q.id == p.id) {
                         let e = PackError {
                             kind: PackErrorKind::DuplicateId,
@@ -110,6 +156,7 @@ impl PackSet {
                         continue;
                     }
                     packs.push(Arc::new(p));
+                    known.push(Known { generic, key });
                 }
                 Err(es) => {
                     if strict {
@@ -123,7 +170,36 @@ impl PackSet {
         if !errors.is_empty() {
             return Err(crate::Error::Pack(errors));
         }
-        PackSet::build(packs, skipped, opts.index_cache.as_deref())
+        let cache = opts.index_cache.as_deref();
+        let generic = known
+            .iter()
+            .map(|k| k.generic.as_deref())
+            .collect::<Option<Vec<&[bool]>>>()
+            .map(|flags| flags.concat());
+        let keys = known
+            .iter()
+            .map(|k| k.key)
+            .collect::<Option<Vec<[u8; 16]>>>();
+        let mut set = PackSet::build_with(packs, generic, keys.as_deref(), skipped, cache)?;
+        set.from_snapshot = known.iter().map(|k| k.generic.is_some()).collect();
+        if let Some(dir) = cache {
+            set.write_snapshots(dir, &known);
+        }
+        Ok(set)
+    }
+
+    /// Writes the snapshot of each pack loaded from its files (those with a key and no
+    /// generic flags in `known`), with its signatures' generic flags.
+    fn write_snapshots(&self, dir: &std::path::Path, known: &[Known]) {
+        let mut first = 0;
+        for (pack, k) in self.packs.iter().zip(known) {
+            let count: usize = pack.entries.iter().map(|e| e.signatures.len()).sum();
+            if let (None, Some(key)) = (&k.generic, &k.key) {
+                // a failed write costs only the next start's time
+                let _ = snapshot::write(dir, key, pack, &self.generic[first..first + count]);
+            }
+            first += count;
+        }
     }
 
     /// Builds the search structures over loaded packs; with `index_cache`, the text index is
@@ -135,11 +211,23 @@ impl PackSet {
         skipped: Vec<PackError>,
         index_cache: Option<&std::path::Path>,
     ) -> Result<PackSet, crate::Error> {
+        PackSet::build_with(packs, None, None, skipped, index_cache)
+    }
+
+    /// [`PackSet::build`], with the signatures' generic flags when they are known (from the
+    /// packs' snapshots), in the set's signature order, and the packs' snapshot keys, which
+    /// find the cached index without making its documents.
+    fn build_with(
+        packs: Vec<Arc<Pack>>,
+        generic: Option<Vec<bool>>,
+        pack_keys: Option<&[[u8; 16]]>,
+        skipped: Vec<PackError>,
+        index_cache: Option<&std::path::Path>,
+    ) -> Result<PackSet, crate::Error> {
         let mut entries = Vec::new();
         let mut by_id = HashMap::new();
         let mut signature_owner = Vec::new();
         let mut patterns = Vec::new();
-        let mut docs = Vec::new();
         for (pi, pack) in packs.iter().enumerate() {
             for (ei, entry) in pack.entries.iter().enumerate() {
                 let global = entries.len();
@@ -149,7 +237,6 @@ impl PackSet {
                     signature_owner.push((global, si));
                     patterns.push(sig.regex.clone());
                 }
-                docs.push(index_doc(global, entry));
             }
         }
         let signatures = SignatureSet::new(patterns).map_err(|message| {
@@ -166,13 +253,25 @@ impl PackSet {
             }])
         })?;
         // an index failure is the index's, not the signatures'
-        let index = match index_cache {
-            Some(dir) => {
-                TextIndex::build_cached(&docs, BACKGROUND, dir)
+        let docs = || -> Vec<IndexDoc> {
+            entries
+                .iter()
+                .enumerate()
+                .map(|(global, &(p, e))| index_doc(global, &packs[p].entries[e]))
+                .collect()
+        };
+        let index = match (index_cache, pack_keys) {
+            (Some(dir), Some(keys)) => {
+                TextIndex::build_cached_for_packs(keys, entries.len(), docs, BACKGROUND, dir)
                     .map_err(crate::Error::Index)?
                     .0
             }
-            None => TextIndex::build(&docs, BACKGROUND).map_err(crate::Error::Index)?,
+            (Some(dir), None) => {
+                TextIndex::build_cached(&docs(), BACKGROUND, dir)
+                    .map_err(crate::Error::Index)?
+                    .0
+            }
+            (None, _) => TextIndex::build(&docs(), BACKGROUND).map_err(crate::Error::Index)?,
         };
         let mut pairs: Vec<(String, String, SynonymSource)> = Vec::new();
         // a pack's own words first: they know their domain's meaning of a short form
@@ -190,7 +289,9 @@ impl PackSet {
         }
         let synonyms = index.synonyms(&pairs);
         let domains = DomainIndex::new(&packs);
-        let generic = crate::context::generic_signatures(&signatures);
+        let generic = generic
+            .filter(|g| g.len() == signatures.len())
+            .unwrap_or_else(|| crate::context::generic_signatures(&signatures));
         let literal_words = packs
             .iter()
             .flat_map(|p| p.entries.iter())
@@ -205,6 +306,7 @@ impl PackSet {
             .collect();
         let literal_words_by_head = words_by_head(&literal_words);
         Ok(PackSet {
+            from_snapshot: vec![false; packs.len()],
             literal_words,
             literal_words_by_head,
             synonyms,
@@ -373,7 +475,10 @@ mod tests {
             Ok(p) => format!("ok {} {}", p.id, p.entries.len()),
             Err(es) => format!("err {}:{}:{}", es[0].path, es[0].line, es[0].column),
         };
-        let parallel: Vec<String> = load_all(&sources, &opts).iter().map(summary).collect();
+        let parallel: Vec<String> = load_all(&sources, &opts)
+            .into_iter()
+            .map(|r| summary(&r.map(|loaded| loaded.pack)))
+            .collect();
         let one_by_one: Vec<String> = sources
             .iter()
             .map(|s| summary(&load_pack(s, &opts)))

@@ -4,8 +4,10 @@
 //! Each cached index is a folder `index-<key>` holding the tantivy files and `analysis.bin`
 //! (the per-entry terms and phrase trigrams the ranking needs). The key hashes everything the
 //! index is built from: the text of every entry field, the background corpus, the field list
-//! and this crate's version, so a changed pack (or a new release) gets a new folder and a
-//! stale one is never opened. Folders are written under a temporary name and renamed into
+//! and the engine's build id (a hash of its sources, set by `build.rs`), so a changed pack (or
+//! another build of the engine) gets a new folder and a stale one is never opened. With pack
+//! snapshots the key hashes the packs' snapshot keys instead, which fix the same things, so
+//! a warm start finds its index without making the documents. Folders are written under a temporary name and renamed into
 //! place, so a reader sees a whole index or none; anything unreadable is ignored and rebuilt.
 //! At most [`KEEP`] folders are kept, the least recently used are removed.
 
@@ -34,7 +36,7 @@ pub(super) fn key(docs: &[IndexDoc], background: &str) -> String {
     ];
     for (i, h) in parts.iter_mut().enumerate() {
         i.hash(h);
-        env!("CARGO_PKG_VERSION").hash(h);
+        env!("FIXBOOK_BUILD_ID").hash(h);
         // stored trigram hashes are only valid for the hasher that made them
         trigrams(&["a".into(), "b".into(), "c".into()]).hash(h);
         for (name, boost) in FIELDS {
@@ -47,6 +49,24 @@ pub(super) fn key(docs: &[IndexDoc], background: &str) -> String {
             d.entry.hash(h);
             d.fields.hash(h);
         }
+    }
+    format!("{:016x}{:016x}", parts[0].finish(), parts[1].finish())
+}
+
+/// The cache key of the index of the packs whose snapshot keys are `packs` (see
+/// `pack::snapshot::key`), with `entries` entries in all: 32 hex digits. A pack's key covers
+/// its files and the engine's build, and so the documents made from it.
+pub(super) fn key_of_packs(packs: &[[u8; 16]], entries: usize, background: &str) -> String {
+    let mut parts = [
+        std::collections::hash_map::DefaultHasher::new(),
+        std::collections::hash_map::DefaultHasher::new(),
+    ];
+    for (i, h) in parts.iter_mut().enumerate() {
+        (i, "packs").hash(h);
+        env!("FIXBOOK_BUILD_ID").hash(h);
+        background.hash(h);
+        entries.hash(h);
+        packs.hash(h);
     }
     format!("{:016x}{:016x}", parts[0].finish(), parts[1].finish())
 }

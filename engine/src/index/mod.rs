@@ -355,16 +355,41 @@ impl TextIndex {
         cache_dir: &std::path::Path,
     ) -> Result<(TextIndex, CacheUse), String> {
         let key = cache::key(docs, background);
-        if let Some((index, analysis)) = cache::open(cache_dir, &key, docs.len()) {
+        TextIndex::cached(&key, docs.len(), || docs.to_vec(), background, cache_dir)
+    }
+
+    /// Like [`TextIndex::build_cached`] for the documents of packs known by their snapshot
+    /// keys (see [`crate::pack::snapshot::key`]): those keys and the engine's build fix the
+    /// documents, so `docs` is called only when the index is not in the cache.
+    pub fn build_cached_for_packs(
+        pack_keys: &[[u8; 16]],
+        entries: usize,
+        docs: impl FnOnce() -> Vec<IndexDoc>,
+        background: &str,
+        cache_dir: &std::path::Path,
+    ) -> Result<(TextIndex, CacheUse), String> {
+        let key = cache::key_of_packs(pack_keys, entries, background);
+        TextIndex::cached(&key, entries, docs, background, cache_dir)
+    }
+
+    fn cached(
+        key: &str,
+        entries: usize,
+        docs: impl FnOnce() -> Vec<IndexDoc>,
+        background: &str,
+        cache_dir: &std::path::Path,
+    ) -> Result<(TextIndex, CacheUse), String> {
+        if let Some((index, analysis)) = cache::open(cache_dir, key, entries) {
             if let Ok(idx) = TextIndex::assemble(index, analysis) {
                 return Ok((idx, CacheUse::Hit));
             }
         }
-        let analysis = Analysis::of(docs, background);
-        match cache::store(cache_dir, &key, &analysis, |dir| write_index(docs, dir)) {
+        let docs = docs();
+        let analysis = Analysis::of(&docs, background);
+        match cache::store(cache_dir, key, &analysis, |dir| write_index(&docs, dir)) {
             Ok(index) => Ok((TextIndex::assemble(index, analysis)?, CacheUse::Stored)),
             Err(e) => {
-                let index = write_index(docs, Box::new(RamDirectory::create()))?;
+                let index = write_index(&docs, Box::new(RamDirectory::create()))?;
                 Ok((TextIndex::assemble(index, analysis)?, CacheUse::Failed(e)))
             }
         }

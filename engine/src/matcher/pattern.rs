@@ -98,6 +98,48 @@ pub struct Pattern {
 /// a build with the lazy DFA, made on first need.
 pub const LEAN_TEXT_LEN: usize = 64 << 10;
 
+/// What a pattern's snapshot holds: its checked parts, without any compiled program.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct PatternParts {
+    source: String,
+    required: Vec<Vec<u8>>,
+    capture_names: Vec<String>,
+    weight: u64,
+    exact: bool,
+}
+
+impl serde::Serialize for Pattern {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        PatternParts {
+            source: self.source.clone(),
+            required: self.required.clone(),
+            capture_names: self.capture_names.clone(),
+            weight: self.weight,
+            exact: self.exact,
+        }
+        .serialize(s)
+    }
+}
+
+/// A pattern read back from a snapshot is not checked again (the snapshot holds only packs
+/// that loaded); it compiles on first use like any other, and a program over the size limit
+/// then matches nothing.
+impl<'de> serde::Deserialize<'de> for Pattern {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = PatternParts::deserialize(d)?;
+        Ok(Pattern {
+            source: p.source,
+            required: p.required,
+            capture_names: p.capture_names,
+            weight: p.weight,
+            exact: p.exact,
+            regex: OnceLock::new(),
+            regex_long: OnceLock::new(),
+            finder: OnceLock::new(),
+        })
+    }
+}
+
 impl fmt::Debug for Pattern {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Pattern")
@@ -287,10 +329,17 @@ impl Pattern {
 
     /// Where the first required literal occurs in `text` (ASCII case ignored).
     fn find_literal(&self, text: &str) -> Option<(usize, usize)> {
+        if let [lit] = self.required.as_slice() {
+            // one literal: a byte scan, with no automaton to build first
+            return find_ascii_ci(text.as_bytes(), lit).map(|at| (at, at + lit.len()));
+        }
         let finder = self.finder.get_or_init(|| {
+            // an NFA: a few literals searched in short texts, where building a DFA (the
+            // default for so few) would cost more than every search it speeds up
             aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .match_kind(aho_corasick::MatchKind::LeftmostFirst)
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
                 .build(&self.required)
                 .ok()
         });
@@ -381,9 +430,9 @@ fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let Some((&first, rest)) = needle.split_first() else {
         return Some(0);
     };
-    let upper = first.to_ascii_uppercase();
+    let (lower, upper) = (first.to_ascii_lowercase(), first.to_ascii_uppercase());
     let mut at = 0;
-    while let Some(i) = memchr::memchr2(first, upper, &hay[at..]) {
+    while let Some(i) = memchr::memchr2(lower, upper, &hay[at..]) {
         let start = at + i + 1;
         if hay.len() - start >= rest.len()
             && hay[start..start + rest.len()].eq_ignore_ascii_case(rest)

@@ -61,7 +61,9 @@ impl VariableKind {
         }
     }
 
-    /// The regex fragment a placeholder expands to (no capture groups).
+    /// The regex fragment a placeholder expands to (no capture groups). Digits are ASCII
+    /// digits (`[0-9]`, not `\d`): addresses, times and account ids are written with them, and
+    /// the Unicode class would make the input recogniser several times costlier to build.
     pub fn fragment(self) -> &'static str {
         match self {
             VariableKind::Email => {
@@ -69,19 +71,19 @@ impl VariableKind {
             }
             VariableKind::Url => r#"(?:https?|ftp)://[^\s"'<>]+"#,
             VariableKind::Ip => {
-                r"(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
+                r"(?:(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1?[0-9]?[0-9])|(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}"
             }
             VariableKind::Arn => {
-                r#"arn:aws[A-Za-z-]*:[A-Za-z0-9-]*:[A-Za-z0-9-]*:\d{0,12}:[^\s"',;)\]]+"#
+                r#"arn:aws[A-Za-z-]*:[A-Za-z0-9-]*:[A-Za-z0-9-]*:[0-9]{0,12}:[^\s"',;)\]]+"#
             }
             VariableKind::Uuid => {
                 r"[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}"
             }
             VariableKind::Timestamp => {
-                r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}\d{1,2} \d{2}:\d{2}:\d{2}"
+                r"[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?|(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}[0-9]{1,2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
             }
             VariableKind::Hex => r"(?:0x)?[0-9A-Fa-f]{6,}",
-            VariableKind::Number => r"\d+(?:\.\d+)?",
+            VariableKind::Number => r"[0-9]+(?:\.[0-9]+)?",
             VariableKind::Quoted => r#"'[^']*'|"[^"]*""#,
         }
     }

@@ -6,12 +6,13 @@
 
 mod load;
 mod raw;
+pub mod snapshot;
 pub mod source;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::facts::{FactDecl, FactValue};
 use crate::matcher::Pattern;
@@ -27,7 +28,10 @@ pub use crate::names::{is_valid_id, ID_RULE};
 pub const FORMAT_VERSION: i64 = 1;
 
 /// A loaded, validated pack.
-#[derive(Debug)]
+///
+/// It serialises whole (with serde) for the pack snapshot: patterns and checks as their
+/// checked parts, compiled again on first use.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Pack {
     /// Pack id (`aws-iam-identity-center`).
     pub id: String,
@@ -70,7 +74,7 @@ impl Pack {
 
 /// What a pack is about: a generic message is the pack's only when the text (or a fact)
 /// places the user in this domain.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Domain {
     /// Product names (`IAM Identity Center`, `access portal`).
     pub products: Vec<String>,
@@ -98,7 +102,7 @@ impl Domain {
 }
 
 /// Where in a pack file something was written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Location {
     /// File path as shown to users.
     pub path: String,
@@ -109,7 +113,7 @@ pub struct Location {
 }
 
 /// Lifecycle status of an entry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Being written; matches only when drafts are asked for.
@@ -121,7 +125,7 @@ pub enum Status {
 }
 
 /// One known problem.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct Entry {
     /// Full id, `pack/entry`.
     pub id: String,
@@ -162,7 +166,7 @@ pub struct Entry {
 }
 
 /// An error-message regex of an entry.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Signature {
     /// Id inside the entry.
     pub id: String,
@@ -180,7 +184,7 @@ pub struct Signature {
 }
 
 /// A condition on facts that makes an entry more or less likely.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Symptom {
     /// Id inside the entry.
     pub id: String,
@@ -194,7 +198,7 @@ pub struct Symptom {
 }
 
 /// A possible cause of an entry's problem.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Cause {
     /// Id inside the entry.
     pub id: String,
@@ -215,7 +219,7 @@ pub struct Cause {
 }
 
 /// A link to further reading.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Reference {
     /// Title of the page.
     pub title: String,
@@ -225,7 +229,7 @@ pub struct Reference {
 }
 
 /// A place to look for evidence.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Place {
     /// The log, console or tool.
     pub place: String,
@@ -239,7 +243,7 @@ pub struct Place {
 
 /// One fact's value implying others': when every `when` fact has its value, the `then`
 /// facts are set (a fact the caller gave is never overridden).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Implication {
     /// Facts and the values they must have.
     pub when: Vec<(String, FactValue)>,
@@ -248,7 +252,7 @@ pub struct Implication {
 }
 
 /// A text extractor: sets a fact when its pattern matches the input.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Extractor {
     /// The fact it sets.
     pub fact: String,

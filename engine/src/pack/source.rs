@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::error::{PackError, PackErrorKind};
 
@@ -10,7 +10,7 @@ use crate::error::{PackError, PackErrorKind};
 pub const MAX_FILE_SIZE: u64 = 16 << 20;
 
 /// Where a pack came from.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "path", rename_all = "lowercase")]
 pub enum Origin {
     /// Embedded in the binary at build time.

@@ -397,7 +397,7 @@ mod tests {
         let alone = ["s.split()", "s.to_chars()", "s.split(2)", "s.split(-1)"];
         let compile = |src: &str| {
             (
-                ours.engine.compile(src).unwrap(),
+                ours.built().engine.compile(src).unwrap(),
                 rhai.compile(src).unwrap(),
             )
         };
@@ -413,6 +413,7 @@ mod tests {
                 scope.push("n", n);
             }
             let got = ours
+                .built()
                 .engine
                 .eval_ast_with_scope::<Dynamic>(&mut scope.clone(), &a)
                 .unwrap_or_else(|e| panic!("{src} with {s:?}, {d:?}, {n:?}: {e}"));

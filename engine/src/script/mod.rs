@@ -110,10 +110,15 @@ pub struct CompileError {
 }
 
 /// A compiled check.
-#[derive(Debug, Clone)]
+///
+/// Read back from a pack snapshot it holds its source and references only, and compiles
+/// (with its pack's helpers) the first time it is evaluated.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Check {
     source: String,
-    ast: AST,
+    /// The syntax tree with the helpers merged in, or why it did not compile.
+    #[serde(skip)]
+    ast: std::sync::OnceLock<Result<AST, String>>,
     may_read: Vec<String>,
     references: References,
 }
@@ -138,10 +143,48 @@ impl Check {
 }
 
 /// A sandboxed Rhai engine for one pack: its limits and its shared helper functions.
+///
+/// It serialises as its limits and its helpers' sources (for the pack snapshot). Read back,
+/// the Rhai engine and the helpers are built on first use: a start that reads snapshots
+/// builds them only for the packs whose checks a query runs.
 pub struct ScriptEngine {
+    limits: Limits,
+    helper_sources: Vec<String>,
+    built: std::sync::OnceLock<Built>,
+}
+
+/// The Rhai engine with fixbook's built-ins, and the helper functions compiled.
+struct Built {
     engine: rhai::Engine,
     helpers: AST,
+}
+
+/// What a script engine's snapshot holds.
+#[derive(Serialize, Deserialize)]
+struct ScriptEngineParts {
     limits: Limits,
+    helpers: Vec<String>,
+}
+
+impl Serialize for ScriptEngine {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        ScriptEngineParts {
+            limits: self.limits,
+            helpers: self.helper_sources.clone(),
+        }
+        .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for ScriptEngine {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let parts = ScriptEngineParts::deserialize(d)?;
+        Ok(ScriptEngine {
+            limits: parts.limits,
+            helper_sources: parts.helpers,
+            built: std::sync::OnceLock::new(),
+        })
+    }
 }
 
 impl std::fmt::Debug for ScriptEngine {
@@ -155,13 +198,33 @@ impl std::fmt::Debug for ScriptEngine {
 impl ScriptEngine {
     /// A sandboxed engine with the given limits and no helpers.
     pub fn new(limits: Limits) -> ScriptEngine {
-        let (mut engine, limits) = sandbox::engine(limits);
-        builtins::register(&mut engine, &limits);
-        ScriptEngine {
-            engine,
-            helpers: AST::empty(),
+        let (_, limits) = sandbox::engine(limits);
+        let engine = ScriptEngine {
             limits,
+            helper_sources: Vec::new(),
+            built: std::sync::OnceLock::new(),
+        };
+        engine.built();
+        engine
+    }
+
+    /// The Rhai engine and the helpers, built now if this engine was read back from a
+    /// snapshot (its helpers compiled when the pack was loaded, so none fails here; one
+    /// that did would be left out, and the checks calling it would be errors).
+    fn built(&self) -> &Built {
+        self.built.get_or_init(|| self.build())
+    }
+
+    fn build(&self) -> Built {
+        let (mut engine, limits) = sandbox::engine(self.limits);
+        builtins::register(&mut engine, &limits);
+        let mut helpers = AST::empty();
+        for script in &self.helper_sources {
+            if let Ok(ast) = engine.compile(script) {
+                helpers = helpers.merge(&ast.clone_functions_only());
+            }
         }
+        Built { engine, helpers }
     }
 
     /// The limits this engine enforces.
@@ -181,21 +244,27 @@ impl ScriptEngine {
     /// Adds shared helper functions (a `.rhai` file). Only `fn` definitions are kept.
     /// Returns the facts the helpers read.
     pub fn add_helpers(&mut self, script: &str) -> Result<References, CompileError> {
-        let ast = self.engine.compile(script).map_err(Self::compile_err)?;
-        let functions = ast.clone_functions_only();
-        let references = references::find(&functions);
-        self.helpers = self.helpers.merge(&functions);
-        Ok(references)
+        let mut built = self.built.take().unwrap_or_else(|| self.build());
+        let compiled = built.engine.compile(script).map_err(Self::compile_err);
+        let references = compiled.map(|ast| {
+            let functions = ast.clone_functions_only();
+            built.helpers = built.helpers.merge(&functions);
+            self.helper_sources.push(script.to_owned());
+            references::find(&functions)
+        });
+        let _ = self.built.set(built);
+        references
     }
 
     /// Compiles a check. The facts it reads are found once, in its own syntax tree (not its
     /// helpers'): [`Check::references`], and their names in [`Check::may_read`].
     pub fn compile(&self, script: &str) -> Result<Check, CompileError> {
-        let ast = self.engine.compile(script).map_err(Self::compile_err)?;
+        let built = self.built();
+        let ast = built.engine.compile(script).map_err(Self::compile_err)?;
         let references = references::find(&ast);
         Ok(Check {
             source: script.to_owned(),
-            ast: self.helpers.merge(&ast),
+            ast: std::sync::OnceLock::from(Ok(built.helpers.merge(&ast))),
             may_read: references.names().map(str::to_owned).collect(),
             references,
         })
@@ -222,12 +291,37 @@ impl ScriptEngine {
         })
     }
 
+    /// The check's syntax tree, compiled now with this engine's helpers if it was read back
+    /// from a snapshot.
+    fn ast_of<'c>(&self, check: &'c Check) -> &'c Result<AST, String> {
+        check.ast.get_or_init(|| {
+            let built = self.built();
+            built
+                .engine
+                .compile(&check.source)
+                .map(|ast| built.helpers.merge(&ast))
+                .map_err(|e| format!("check does not compile: {}", Self::compile_err(e).message))
+        })
+    }
+
     /// Evaluates a check with values assumed for missing facts (seen by `fact()` only).
     fn evaluate_assuming(&self, check: &Check, facts: &Facts, assumed: &Facts) -> Evaluation {
+        let ast = match self.ast_of(check) {
+            Ok(ast) => ast,
+            Err(message) => {
+                return Evaluation {
+                    verdict: Verdict::Error,
+                    facts_read: Vec::new(),
+                    missing: Vec::new(),
+                    error: Some(message.clone()),
+                }
+            }
+        };
         let budget = Duration::from_millis(self.limits.max_duration_ms);
         let (result, reads) = sandbox::with_facts_assuming(facts, assumed, budget, || {
-            self.engine
-                .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), &check.ast)
+            self.built()
+                .engine
+                .eval_ast_with_scope::<Dynamic>(&mut Scope::new(), ast)
         });
         let Reads { read, missing } = reads;
         let (verdict, error) = if !missing.is_empty() {

@@ -17,7 +17,7 @@ use rhai::{ASTNode, Expr, FnCallExpr, Position, Stmt, AST};
 const FACT_FUNCTIONS: [&str; 3] = ["fact", "has", "fact_or"];
 
 /// A place inside a script, 1-based.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ScriptPos {
     /// Line inside the script.
     pub line: usize,
@@ -35,7 +35,7 @@ impl ScriptPos {
 }
 
 /// A fact name a script reads, where its literal is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FactRef {
     /// The fact name.
     pub name: String,
@@ -44,7 +44,7 @@ pub struct FactRef {
 }
 
 /// A call of a fact function whose name is not a string literal.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ComputedRef {
     /// The function called (`fact`, `has` or `fact_or`).
     pub function: String,
@@ -53,7 +53,7 @@ pub struct ComputedRef {
 }
 
 /// The facts a script reads.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct References {
     /// Fact names read through a string literal: each name once, at its first literal, in
     /// the order they are written.
