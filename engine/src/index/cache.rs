@@ -25,7 +25,7 @@ use super::{trigrams, Analysis, IndexDoc, FIELDS};
 /// Cached indexes kept per cache folder.
 pub const KEEP: usize = 8;
 
-const MAGIC: &[u8; 8] = b"FXBIDX01";
+const MAGIC: &[u8; 8] = b"FXBIDX02";
 const ANALYSIS: &str = "analysis.bin";
 
 /// The cache key of an index built from `docs` and `background`: 32 hex digits.
@@ -191,6 +191,12 @@ fn encode(a: &Analysis) -> Vec<u8> {
             body.extend_from_slice(&g.to_le_bytes());
         }
     }
+    put32(&mut body, a.term_fields.len() as u32);
+    for (t, mask) in &a.term_fields {
+        let i = intern(t.as_str(), &mut ids, &mut terms);
+        put32(&mut body, i);
+        body.push(*mask);
+    }
     let mut out = MAGIC.to_vec();
     put32(&mut out, terms.len() as u32);
     for t in &terms {
@@ -264,7 +270,14 @@ fn decode(bytes: &[u8]) -> Option<Analysis> {
         }
         entry_trigrams.push(g);
     }
+    let k = r.count(5)?;
+    let mut term_fields = HashMap::with_capacity(k);
+    for _ in 0..k {
+        let t = term(r.u32()?)?;
+        term_fields.insert(t, *r.take(1)?.first()?);
+    }
     r.0.is_empty().then_some(Analysis {
+        term_fields,
         entry_terms,
         background_freq,
         background_docs,

@@ -258,6 +258,8 @@ struct Analysis {
     background_docs: usize,
     /// For each entry: the term trigrams of its phrases.
     entry_trigrams: Vec<HashSet<u64>>,
+    /// Term → which fields hold it (bit `i` for `FIELDS[i]`): a query reads only those.
+    term_fields: HashMap<String, u8>,
 }
 
 impl Analysis {
@@ -266,6 +268,7 @@ impl Analysis {
         let n = docs.iter().map(|d| d.entry + 1).max().unwrap_or(0);
         let mut entry_terms = vec![HashMap::new(); n];
         let mut entry_trigrams = vec![HashSet::new(); n];
+        let mut term_fields: HashMap<String, u8> = HashMap::new();
         for d in docs {
             let mut grams = HashSet::new();
             for text in &d.fields[..4] {
@@ -275,11 +278,19 @@ impl Analysis {
             }
             entry_trigrams[d.entry] = grams;
             let mut terms: HashMap<String, f32> = HashMap::new();
-            for ((_, boost), text) in FIELDS.iter().zip(&d.fields) {
+            for (i, ((_, boost), text)) in FIELDS.iter().zip(&d.fields).enumerate() {
+                // the text the index holds (see `write_index`), read by the same analyzer
                 let expanded = expand_compounds(text);
                 let mut stream = an.token_stream(&expanded);
                 while stream.advance() {
-                    let e = terms.entry(stream.token().text.clone()).or_insert(0.0);
+                    let token = &stream.token().text;
+                    match term_fields.get_mut(token) {
+                        Some(mask) => *mask |= 1 << i,
+                        None => {
+                            term_fields.insert(token.clone(), 1 << i);
+                        }
+                    }
+                    let e = terms.entry(token.clone()).or_insert(0.0);
                     *e = e.max(*boost);
                 }
             }
@@ -295,6 +306,7 @@ impl Analysis {
             }
         }
         Analysis {
+            term_fields,
             entry_terms,
             background_freq,
             background_docs,
@@ -412,8 +424,6 @@ impl TextIndex {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e: tantivy::TantivyError| e.to_string())?;
-        // which fields hold each term: a query reads only those
-        let mut term_fields: HashMap<String, u8> = HashMap::new();
         let mut doc_entry = Vec::new();
         for segment in reader.searcher().segment_readers() {
             let column = segment
@@ -425,25 +435,13 @@ impl TextIndex {
                     .map(|d| column.first(d).map_or(u32::MAX, |e| e as u32))
                     .collect(),
             );
-            for (i, (field, _)) in fields.iter().enumerate() {
-                let inverted = segment.inverted_index(*field).map_err(|e| e.to_string())?;
-                let mut stream = inverted.terms().stream().map_err(|e| e.to_string())?;
-                while stream.advance() {
-                    let term = String::from_utf8_lossy(stream.key());
-                    match term_fields.get_mut(term.as_ref()) {
-                        Some(mask) => *mask |= 1 << i,
-                        None => {
-                            term_fields.insert(term.into_owned(), 1 << i);
-                        }
-                    }
-                }
-            }
         }
         let Analysis {
             entry_terms,
             background_freq,
             background_docs,
             entry_trigrams,
+            term_fields,
         } = analysis;
         let mut doc_freq: HashMap<String, u32> = HashMap::new();
         for terms in &entry_terms {
@@ -637,6 +635,27 @@ impl Accumulators {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The fields each term is in, found when the documents are analysed (and cached with
+    /// the analysis), are those the built index's term dictionaries hold.
+    #[test]
+    fn the_fields_of_each_term_are_those_the_index_holds() {
+        let set = crate::set::PackSet::embedded_for_tests();
+        let idx = &set.index;
+        let mut from_index: HashMap<String, u8> = HashMap::new();
+        for segment in idx.reader.searcher().segment_readers() {
+            for (i, (field, _)) in idx.fields.iter().enumerate() {
+                let inverted = segment.inverted_index(*field).unwrap();
+                let mut stream = inverted.terms().stream().unwrap();
+                while stream.advance() {
+                    let term = String::from_utf8_lossy(stream.key()).into_owned();
+                    *from_index.entry(term).or_default() |= 1 << i;
+                }
+            }
+        }
+        assert!(from_index.len() > 1000, "{}", from_index.len());
+        assert_eq!(idx.term_fields, from_index);
+    }
 
     fn doc(entry: usize, title: &str, keywords: &str) -> IndexDoc {
         let mut d = IndexDoc {

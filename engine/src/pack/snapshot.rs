@@ -124,7 +124,7 @@ fn decode(bytes: &[u8], key: &[u8; 16]) -> Option<Snapshot> {
     if checksum(payload) != sum {
         return None;
     }
-    let read: Read = serde_json::from_slice(payload).ok()?;
+    let read: Read = rmp_serde::from_slice(payload).ok()?;
     let signatures: usize = read.pack.entries.iter().map(|e| e.signatures.len()).sum();
     (read.generic.len() == signatures).then_some(Snapshot {
         pack: read.pack,
@@ -134,7 +134,10 @@ fn decode(bytes: &[u8], key: &[u8; 16]) -> Option<Snapshot> {
 
 /// The bytes of a snapshot of `pack` for `key`.
 fn encode(pack: &Pack, generic: &[bool], key: &[u8; 16]) -> Result<Vec<u8>, String> {
-    let payload = serde_json::to_vec(&Written { pack, generic }).map_err(|e| e.to_string())?;
+    // MessagePack with named fields: self-describing (the answer types skip empty fields, and
+    // facts are untagged), about twice as fast to read as JSON
+    let payload =
+        rmp_serde::to_vec_named(&Written { pack, generic }).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(key);
