@@ -72,9 +72,9 @@ struct Global {
     /// Fail when any pack has an error, instead of skipping it.
     #[arg(long, global = true)]
     strict: bool,
-    /// Do not keep the text index on disk between runs. By default it is kept in
-    /// $FIXBOOK_CACHE_DIR, else $XDG_CACHE_HOME/fixbook, else ~/.cache/fixbook (an empty
-    /// FIXBOOK_CACHE_DIR turns it off too).
+    /// Do not keep the text index and the pack snapshots on disk between runs. By default
+    /// they are kept in $FIXBOOK_CACHE_DIR, else $XDG_CACHE_HOME/fixbook, else
+    /// ~/.cache/fixbook (an empty FIXBOOK_CACHE_DIR turns it off too).
     #[arg(long, global = true)]
     no_cache: bool,
     /// Colour: auto (on a terminal, unless NO_COLOR is set), always, never.

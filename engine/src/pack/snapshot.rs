@@ -33,6 +33,10 @@ use super::{LoadOptions, Pack, PackSource};
 /// Snapshots kept per cache folder.
 pub const KEEP: usize = 32;
 
+/// Bytes of snapshots kept per cache folder (the most recently used first; the newest is
+/// always kept): a 50 000-entry pack's snapshot is about 60 MiB.
+pub const KEEP_BYTES: u64 = 512 << 20;
+
 /// The first bytes of a snapshot file; the digit is the format version.
 const MAGIC: &[u8; 8] = b"FXBSNP01";
 /// Magic, key (16 bytes) and checksum (8 bytes).
@@ -136,8 +140,7 @@ fn decode(bytes: &[u8], key: &[u8; 16]) -> Option<Snapshot> {
 fn encode(pack: &Pack, generic: &[bool], key: &[u8; 16]) -> Result<Vec<u8>, String> {
     // MessagePack with named fields: self-describing (the answer types skip empty fields, and
     // facts are untagged), about twice as fast to read as JSON
-    let payload =
-        rmp_serde::to_vec_named(&Written { pack, generic }).map_err(|e| e.to_string())?;
+    let payload = rmp_serde::to_vec_named(&Written { pack, generic }).map_err(|e| e.to_string())?;
     let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(key);
@@ -171,26 +174,31 @@ pub fn write(dir: &Path, key: &[u8; 16], pack: &Pack, generic: &[bool]) -> Resul
     Ok(())
 }
 
-/// Removes all but the [`KEEP`] most recently used snapshots.
+/// Keeps the most recently used snapshots, at most [`KEEP`] of them and [`KEEP_BYTES`] in
+/// all; removes the rest.
 fn evict(dir: &Path) {
     let Ok(read) = fs::read_dir(dir) else {
         return;
     };
-    let mut found: Vec<(std::time::SystemTime, PathBuf)> = read
+    let mut found: Vec<(std::time::SystemTime, u64, PathBuf)> = read
         .filter_map(Result::ok)
         .filter(|e| {
             let name = e.file_name();
             let name = name.to_string_lossy();
             name.starts_with("pack-") && name.ends_with(".snap")
         })
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .filter_map(|e| {
+            let meta = e.metadata().ok()?;
+            Some((meta.modified().ok()?, meta.len(), e.path()))
+        })
         .collect();
-    if found.len() <= KEEP {
-        return;
-    }
-    found.sort_by_key(|(used, _)| std::cmp::Reverse(*used));
-    for (_, path) in found.into_iter().skip(KEEP) {
-        let _ = fs::remove_file(path);
+    found.sort_by_key(|(used, _, _)| std::cmp::Reverse(*used));
+    let mut bytes = 0;
+    for (i, (_, len, path)) in found.into_iter().enumerate() {
+        bytes += len;
+        if i > 0 && (i >= KEEP || bytes > KEEP_BYTES) {
+            let _ = fs::remove_file(path);
+        }
     }
 }
 
@@ -291,6 +299,31 @@ mod tests {
                 "written again whole"
             );
         }
+        let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn only_the_most_recently_used_snapshots_are_kept() {
+        let dir = cache_dir("evict");
+        fs::create_dir_all(&dir).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for i in 0..KEEP + 5 {
+            let path = dir.join(format!("pack-{i:032x}.snap"));
+            fs::write(&path, b"FXBSNP01").unwrap();
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|f| f.set_modified(old))
+                .unwrap();
+        }
+        fs::write(dir.join("unrelated.txt"), b"kept").unwrap();
+        load(&dir);
+        let kept = snapshots(&dir);
+        assert_eq!(kept.len(), KEEP);
+        // the shipped packs' own snapshots, just written, are among them
+        let set = load(&dir);
+        assert_eq!(set.snapshots_read(), set.packs.len());
+        assert!(dir.join("unrelated.txt").is_file());
         let _ = fs::remove_dir_all(&dir);
     }
 
