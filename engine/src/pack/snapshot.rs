@@ -90,8 +90,28 @@ pub fn key(source: &PackSource, opts: &LoadOptions) -> [u8; 16] {
 
 fn checksum(bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
+    h.write(bytes);
     h.finish()
+}
+
+/// A writer that hashes what goes through it as [`checksum`] does (the hasher reads a
+/// stream: the same bytes in any pieces give the same sum), so a snapshot is written to its
+/// file as it is encoded, never held whole in memory.
+struct Summing<W> {
+    inner: W,
+    sum: std::collections::hash_map::DefaultHasher,
+}
+
+impl<W: Write> Write for Summing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.sum.write(&buf[..n]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 fn file_name(key: &[u8; 16]) -> String {
@@ -136,17 +156,35 @@ fn decode(bytes: &[u8], key: &[u8; 16]) -> Option<Snapshot> {
     })
 }
 
-/// The bytes of a snapshot of `pack` for `key`.
-fn encode(pack: &Pack, generic: &[bool], key: &[u8; 16]) -> Result<Vec<u8>, String> {
+/// Writes the snapshot of `pack` for `key` to `file`: the header with the checksum left
+/// blank, the payload (summed as it is written), then the checksum in its place.
+fn encode_into(
+    file: &mut fs::File,
+    pack: &Pack,
+    generic: &[bool],
+    key: &[u8; 16],
+) -> Result<(), String> {
+    use std::io::{Seek, SeekFrom};
+    let mut out = Summing {
+        inner: std::io::BufWriter::new(&mut *file),
+        sum: std::collections::hash_map::DefaultHasher::new(),
+    };
+    out.inner
+        .write_all(MAGIC)
+        .and_then(|()| out.inner.write_all(key))
+        .and_then(|()| out.inner.write_all(&[0; 8]))
+        .map_err(|e| e.to_string())?;
     // MessagePack with named fields: self-describing (the answer types skip empty fields, and
     // facts are untagged), about twice as fast to read as JSON
-    let payload = rmp_serde::to_vec_named(&Written { pack, generic }).map_err(|e| e.to_string())?;
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(key);
-    out.extend_from_slice(&checksum(&payload).to_le_bytes());
-    out.extend_from_slice(&payload);
-    Ok(out)
+    rmp_serde::encode::write_named(&mut out, &Written { pack, generic })
+        .map_err(|e| e.to_string())?;
+    let sum = out.sum.finish();
+    out.flush().map_err(|e| e.to_string())?;
+    drop(out);
+    file.seek(SeekFrom::Start(24))
+        .and_then(|_| file.write_all(&sum.to_le_bytes()))
+        .and_then(|()| file.sync_all())
+        .map_err(|e| e.to_string())
 }
 
 /// Writes the snapshot of `pack` (loaded from the source of `key`) into `dir`. A failure
@@ -155,7 +193,6 @@ pub fn write(dir: &Path, key: &[u8; 16], pack: &Pack, generic: &[bool]) -> Resul
     let fail = |what: &str, e: &dyn std::fmt::Display| {
         format!("pack snapshot in {}: {what}: {e}", dir.display())
     };
-    let bytes = encode(pack, generic, key).map_err(|e| fail("cannot encode", &e))?;
     fs::create_dir_all(dir).map_err(|e| fail("cannot create", &e))?;
     let name = file_name(key);
     let tmp = dir.join(format!(
@@ -164,8 +201,9 @@ pub fn write(dir: &Path, key: &[u8; 16], pack: &Pack, generic: &[bool]) -> Resul
         std::thread::current().id()
     ));
     let written = fs::File::create(&tmp)
-        .and_then(|mut f| f.write_all(&bytes).and_then(|()| f.sync_all()))
-        .and_then(|()| fs::rename(&tmp, dir.join(&name)));
+        .map_err(|e| e.to_string())
+        .and_then(|mut f| encode_into(&mut f, pack, generic, key))
+        .and_then(|()| fs::rename(&tmp, dir.join(&name)).map_err(|e| e.to_string()));
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
         return Err(fail("cannot write", &e));
