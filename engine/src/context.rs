@@ -44,10 +44,8 @@ enum Owner {
 /// Finds product and domain names in texts, for one pack set.
 #[derive(Debug)]
 pub struct DomainIndex {
-    names: Vec<(String, Owner)>,
-    finder: Option<AhoCorasick>,
     packs: usize,
-    /// For each entry (global index): the product names it mentions.
+    /// The names and their finder, with the product names each entry mentions.
     mentioned: std::sync::Arc<Mentions>,
 }
 
@@ -63,15 +61,6 @@ pub struct Mentions {
     entries: Vec<(std::sync::Arc<Pack>, usize, usize)>,
     found: Vec<std::sync::OnceLock<(Vec<String>, Vec<String>)>>,
 }
-
-impl PartialEq for Mentions {
-    /// The same set's mentions (they are found from the set's packs alone).
-    fn eq(&self, other: &Mentions) -> bool {
-        std::ptr::eq(self, other)
-    }
-}
-
-impl Eq for Mentions {}
 
 impl Mentions {
     /// The product names entry `entry` (global index) mentions where people describe the
@@ -135,7 +124,7 @@ impl Mentions {
 }
 
 /// What a text names.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct TextContext {
     /// For each pack: the first of its domain names found in the text.
     pub domain: Vec<Option<String>>,
@@ -246,16 +235,14 @@ impl DomainIndex {
             .flat_map(|(pi, p)| (0..p.entries.len()).map(move |ei| (p.clone(), pi, ei)))
             .collect();
         let mentioned = Mentions {
-            names: names.clone(),
-            finder: finder.clone(),
+            names,
+            finder,
             found: (0..entries.len())
                 .map(|_| std::sync::OnceLock::new())
                 .collect(),
             entries,
         };
         DomainIndex {
-            names,
-            finder,
             packs: packs.len(),
             mentioned: std::sync::Arc::new(mentioned),
         }
@@ -271,17 +258,17 @@ impl DomainIndex {
             mentioned: self.mentioned.clone(),
         };
         let bytes = text.as_bytes();
-        if let Some(f) = &self.finder {
+        if let Some(f) = &self.mentioned.finder {
             for m in f.find_overlapping_iter(text) {
                 if !whole_word(bytes, m.start(), m.end()) {
                     continue;
                 }
-                let (name, owner) = &self.names[m.pattern().as_usize()];
+                let (name, owner) = &self.mentioned.names[m.pattern().as_usize()];
                 match owner {
                     Owner::Pack(p) => {
                         out.domain[*p].get_or_insert_with(|| name.clone());
                         // the same name may be in several packs' domains: any of them
-                        for (n2, o2) in &self.names {
+                        for (n2, o2) in &self.mentioned.names {
                             if let Owner::Pack(q) = o2 {
                                 if n2.eq_ignore_ascii_case(name) {
                                     out.domain[*q].get_or_insert_with(|| name.clone());

@@ -52,6 +52,7 @@ mod budget;
 mod context;
 mod dates;
 mod diagnose;
+mod digest;
 mod engine;
 mod error;
 mod facts;

@@ -53,19 +53,18 @@ pub struct PackSet {
     pub(crate) from_snapshot: Vec<bool>,
 }
 
-/// A pack as [`load_all`] found it: read back from its snapshot (with its signatures'
-/// generic flags) or loaded from its files.
+/// A pack as [`load_all`] found it: read back from its snapshot or loaded from its files.
 struct Loaded {
     pack: Pack,
-    /// Known from the snapshot; `None` when the pack was loaded from its files.
-    generic: Option<Vec<bool>>,
-    /// The snapshot key, when snapshots are kept (see [`LoadOptions::index_cache`]).
-    key: Option<[u8; 16]>,
+    known: Known,
 }
 
-/// What the loading of one pack of a set found besides the pack (see [`Loaded`]).
+/// What the loading of one pack found besides the pack.
 struct Known {
+    /// Its signatures' generic flags, from the snapshot; `None` when the pack was loaded from
+    /// its files.
     generic: Option<Vec<bool>>,
+    /// The snapshot key, when snapshots are kept (see [`LoadOptions::index_cache`]).
     key: Option<[u8; 16]>,
 }
 
@@ -80,15 +79,16 @@ fn load_all(sources: &[PackSource], opts: &LoadOptions) -> Vec<Result<Loaded, Ve
             if let Some(found) = snapshot::read(dir, k) {
                 return Ok(Loaded {
                     pack: found.pack,
-                    generic: Some(found.generic),
-                    key,
+                    known: Known {
+                        generic: Some(found.generic),
+                        key,
+                    },
                 });
             }
         }
         load_pack(src, opts).map(|pack| Loaded {
             pack,
-            generic: None,
-            key,
+            known: Known { generic: None, key },
         })
     })
 }
@@ -128,11 +128,7 @@ impl PackSet {
         let mut skipped = Vec::new();
         for (src, loaded) in sources.iter().zip(load_all(sources, opts)) {
             match loaded {
-                Ok(Loaded {
-                    pack: p,
-                    generic,
-                    key,
-                }) => {
+                Ok(Loaded { pack: p, known: k }) => {
                     if let Some(prev) = packs.iter().find(|q| q.id == p.id) {
                         let e = PackError {
                             kind: PackErrorKind::DuplicateId,
@@ -156,7 +152,7 @@ impl PackSet {
                         continue;
                     }
                     packs.push(Arc::new(p));
-                    known.push(Known { generic, key });
+                    known.push(k);
                 }
                 Err(es) => {
                     if strict {

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::io::Write;
 use std::path::Path;
 
@@ -30,13 +30,7 @@ const ANALYSIS: &str = "analysis.bin";
 
 /// The cache key of an index built from `docs` and `background`: 32 hex digits.
 pub(super) fn key(docs: &[IndexDoc], background: &str) -> String {
-    let mut parts = [
-        std::collections::hash_map::DefaultHasher::new(),
-        std::collections::hash_map::DefaultHasher::new(),
-    ];
-    for (i, h) in parts.iter_mut().enumerate() {
-        i.hash(h);
-        env!("FIXBOOK_BUILD_ID").hash(h);
+    crate::digest::hex(&crate::digest::key128(|h| {
         // stored trigram hashes are only valid for the hasher that made them
         trigrams(&["a".into(), "b".into(), "c".into()]).hash(h);
         for (name, boost) in FIELDS {
@@ -49,26 +43,19 @@ pub(super) fn key(docs: &[IndexDoc], background: &str) -> String {
             d.entry.hash(h);
             d.fields.hash(h);
         }
-    }
-    format!("{:016x}{:016x}", parts[0].finish(), parts[1].finish())
+    }))
 }
 
 /// The cache key of the index of the packs whose snapshot keys are `packs` (see
 /// `pack::snapshot::key`), with `entries` entries in all: 32 hex digits. A pack's key covers
 /// its files and the engine's build, and so the documents made from it.
 pub(super) fn key_of_packs(packs: &[[u8; 16]], entries: usize, background: &str) -> String {
-    let mut parts = [
-        std::collections::hash_map::DefaultHasher::new(),
-        std::collections::hash_map::DefaultHasher::new(),
-    ];
-    for (i, h) in parts.iter_mut().enumerate() {
-        (i, "packs").hash(h);
-        env!("FIXBOOK_BUILD_ID").hash(h);
+    crate::digest::hex(&crate::digest::key128(|h| {
+        "packs".hash(h);
         background.hash(h);
         entries.hash(h);
         packs.hash(h);
-    }
-    format!("{:016x}{:016x}", parts[0].finish(), parts[1].finish())
+    }))
 }
 
 /// Opens the cached index for `key`, if there is a whole, readable one for `entries` entries.

@@ -65,14 +65,8 @@ struct Read {
 
 /// The key of `source` loaded with `opts`: 128 bits.
 pub fn key(source: &PackSource, opts: &LoadOptions) -> [u8; 16] {
-    let mut parts = [
-        std::collections::hash_map::DefaultHasher::new(),
-        std::collections::hash_map::DefaultHasher::new(),
-    ];
-    for (i, h) in parts.iter_mut().enumerate() {
-        i.hash(h);
+    crate::digest::key128(|h| {
         MAGIC.hash(h);
-        env!("FIXBOOK_BUILD_ID").hash(h);
         format!("{:?}|{:?}", opts.ceiling, opts.defaults).hash(h);
         source.origin.to_string().hash(h);
         source.files.len().hash(h);
@@ -81,11 +75,7 @@ pub fn key(source: &PackSource, opts: &LoadOptions) -> [u8; 16] {
             f.rel.hash(h);
             f.text.hash(h);
         }
-    }
-    let mut out = [0; 16];
-    out[..8].copy_from_slice(&parts[0].finish().to_le_bytes());
-    out[8..].copy_from_slice(&parts[1].finish().to_le_bytes());
-    out
+    })
 }
 
 fn checksum(bytes: &[u8]) -> u64 {
@@ -115,8 +105,7 @@ impl<W: Write> Write for Summing<W> {
 }
 
 fn file_name(key: &[u8; 16]) -> String {
-    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
-    format!("pack-{hex}.snap")
+    format!("pack-{}.snap", crate::digest::hex(key))
 }
 
 /// Reads the snapshot of `key` from `dir`, if there is a whole one that checks. A damaged or
@@ -263,12 +252,16 @@ mod tests {
         found
     }
 
-    fn load(dir: &Path) -> PackSet {
-        let opts = LoadOptions {
+    fn cached(dir: &Path) -> LoadOptions {
+        LoadOptions {
             index_cache: Some(dir.to_path_buf()),
             ..LoadOptions::default()
-        };
-        PackSet::load(&crate::embedded::sources(), &opts, true).expect("the shipped packs load")
+        }
+    }
+
+    fn load(dir: &Path) -> PackSet {
+        PackSet::load(&crate::embedded::sources(), &cached(dir), true)
+            .expect("the shipped packs load")
     }
 
     /// Every dev query's whole answer, as JSON, from an engine on the shipped packs.
@@ -383,10 +376,7 @@ mod tests {
         assert_eq!(key(&sources[0], &opts), key(&sources[0].clone(), &opts));
         // a changed title is seen on the next start, not the snapshot's
         let dir = cache_dir("changed");
-        let load_opts = LoadOptions {
-            index_cache: Some(dir.clone()),
-            ..LoadOptions::default()
-        };
+        let load_opts = cached(&dir);
         let first = PackSet::load(&sources, &load_opts, true).unwrap();
         let title = first.packs[0].entries[0].title.clone();
         let mut retitled = sources.clone();

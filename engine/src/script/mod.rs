@@ -198,14 +198,22 @@ impl std::fmt::Debug for ScriptEngine {
 impl ScriptEngine {
     /// A sandboxed engine with the given limits and no helpers.
     pub fn new(limits: Limits) -> ScriptEngine {
-        let (_, limits) = sandbox::engine(limits);
-        let engine = ScriptEngine {
+        let (engine, limits) = Self::rhai_engine(limits);
+        ScriptEngine {
             limits,
             helper_sources: Vec::new(),
-            built: std::sync::OnceLock::new(),
-        };
-        engine.built();
-        engine
+            built: std::sync::OnceLock::from(Built {
+                engine,
+                helpers: AST::empty(),
+            }),
+        }
+    }
+
+    /// The sandboxed Rhai engine with fixbook's built-ins, and the limits it enforces.
+    fn rhai_engine(limits: Limits) -> (rhai::Engine, Limits) {
+        let (mut engine, limits) = sandbox::engine(limits);
+        builtins::register(&mut engine, &limits);
+        (engine, limits)
     }
 
     /// The Rhai engine and the helpers, built now if this engine was read back from a
@@ -216,8 +224,7 @@ impl ScriptEngine {
     }
 
     fn build(&self) -> Built {
-        let (mut engine, limits) = sandbox::engine(self.limits);
-        builtins::register(&mut engine, &limits);
+        let (engine, _) = Self::rhai_engine(self.limits);
         let mut helpers = AST::empty();
         for script in &self.helper_sources {
             if let Ok(ast) = engine.compile(script) {
