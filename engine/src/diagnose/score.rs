@@ -21,6 +21,8 @@ use crate::set::PackSet;
 pub(super) struct QueryTerms {
     /// Distinct terms, in query order.
     pub terms: Vec<String>,
+    /// Each term's number in the index, in the order of `terms`.
+    pub ids: Vec<Option<crate::index::TermId>>,
     /// Each term's weight (idf), in the order of `terms`.
     pub idf: Vec<f32>,
     /// Consecutive term triples, for phrase hits.
@@ -76,6 +78,7 @@ impl QueryTerms {
             })
             .collect();
         QueryTerms {
+            ids: terms.iter().map(|t| set.index.term_id(t)).collect(),
             terms,
             idf,
             trigrams: crate::index::trigrams(&rw.sequence),
@@ -126,7 +129,8 @@ const QUIET_LINE_WEIGHT: f32 = 0.05;
 
 /// Whether a line is a log line at a quiet level: a level word in capitals near its start.
 fn is_quiet_line(line: &str) -> bool {
-    let head: String = line.chars().take(48).collect();
+    let end = line.char_indices().nth(48).map_or(line.len(), |(i, _)| i);
+    let head = &line[..end];
     head.split(|c: char| !c.is_ascii_alphanumeric()).any(|w| {
         matches!(
             w,
@@ -274,8 +278,9 @@ pub(super) fn score(set: &PackSet, c: &mut Scored, q: &QueryTerms) {
         .map(|f| f.1)
         .fold(0.0_f32, f32::max);
     let mut covered = 0.0;
-    for ((t, &idf), &typo) in q.terms.iter().zip(&q.idf).zip(&q.typo) {
-        if let Some(boost) = set.index.term_boost(c.entry, t) {
+    let terms = q.terms.iter().zip(&q.ids).zip(&q.idf).zip(&q.typo);
+    for (((t, &id), &idf), &typo) in terms {
+        if let Some(boost) = id.and_then(|id| set.index.boost_of(c.entry, id)) {
             c.mass += idf * boost / max_boost;
             covered += idf;
             c.terms.push(t.clone());

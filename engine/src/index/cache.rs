@@ -2,7 +2,8 @@
 //! it instead of indexing again.
 //!
 //! Each cached index is a folder `index-<key>` holding the tantivy files and `analysis.bin`
-//! (the per-entry terms and phrase trigrams the ranking needs). The key hashes everything the
+//! (each term's impact list and background count, each entry's phrase trigrams: what the
+//! ranking reads). The key hashes everything the
 //! index is built from: the text of every entry field, the background corpus, the field list
 //! and the engine's build id (a hash of its sources, set by `build.rs`), so a changed pack (or
 //! another build of the engine) gets a new folder and a stale one is never opened. With pack
@@ -11,7 +12,6 @@
 //! place, so a reader sees a whole index or none; anything unreadable is ignored and rebuilt.
 //! At most [`KEEP`] folders are kept, the least recently used are removed.
 
-use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::hash::Hash;
 use std::io::Write;
@@ -20,12 +20,13 @@ use std::path::Path;
 use tantivy::directory::MmapDirectory;
 use tantivy::{Directory, Index};
 
-use super::{trigrams, Analysis, IndexDoc, FIELDS};
+use super::analysis::{Analysis, TermMap, TermStats};
+use super::{trigrams, IndexDoc, FIELDS};
 
 /// Cached indexes kept per cache folder.
 pub const KEEP: usize = 8;
 
-const MAGIC: &[u8; 8] = b"FXBIDX02";
+const MAGIC: &[u8; 8] = b"FXBIDX03";
 const ANALYSIS: &str = "analysis.bin";
 
 /// The cache key of an index built from `docs` and `background`: 32 hex digits.
@@ -63,7 +64,7 @@ pub(super) fn open(cache_dir: &Path, key: &str, entries: usize) -> Option<(Index
     let dir = cache_dir.join(format!("index-{key}"));
     let bytes = fs::read(dir.join(ANALYSIS)).ok()?;
     let opened = decode(&bytes)
-        .filter(|a| a.entry_terms.len() == entries)
+        .filter(|a| a.entries == entries)
         .and_then(|a| Some((Index::open(MmapDirectory::open(&dir).ok()?).ok()?, a)));
     let Some((index, analysis)) = opened else {
         // damaged: remove it so that it is stored again
@@ -145,52 +146,35 @@ fn evict(cache_dir: &Path) {
     }
 }
 
+/// `analysis.bin`: the magic; the terms in number order, each its text, background count
+/// and impact list (entry, boost bits); the number of entries and background documents;
+/// each entry's phrase trigrams. Little-endian `u32`s (`u64` trigrams).
 fn encode(a: &Analysis) -> Vec<u8> {
-    let mut ids: HashMap<&str, u32> = HashMap::new();
-    let mut terms: Vec<&str> = Vec::new();
-    fn intern<'a>(t: &'a str, ids: &mut HashMap<&'a str, u32>, terms: &mut Vec<&'a str>) -> u32 {
-        *ids.entry(t).or_insert_with(|| {
-            terms.push(t);
-            (terms.len() - 1) as u32
-        })
-    }
-    let mut body = Vec::new();
-    let put32 = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_le_bytes());
-    put32(&mut body, a.entry_terms.len() as u32);
-    for et in &a.entry_terms {
-        put32(&mut body, et.len() as u32);
-        for (t, boost) in et {
-            let i = intern(t.as_str(), &mut ids, &mut terms);
-            put32(&mut body, i);
-            put32(&mut body, boost.to_bits());
-        }
-    }
-    put32(&mut body, a.background_docs as u32);
-    put32(&mut body, a.background_freq.len() as u32);
-    for (t, n) in &a.background_freq {
-        let i = intern(t.as_str(), &mut ids, &mut terms);
-        put32(&mut body, i);
-        put32(&mut body, *n);
-    }
-    for grams in &a.entry_trigrams {
-        put32(&mut body, grams.len() as u32);
-        for g in grams {
-            body.extend_from_slice(&g.to_le_bytes());
-        }
-    }
-    put32(&mut body, a.term_fields.len() as u32);
-    for (t, mask) in &a.term_fields {
-        let i = intern(t.as_str(), &mut ids, &mut terms);
-        put32(&mut body, i);
-        body.push(*mask);
+    let mut terms: Vec<&str> = vec![""; a.stats.len()];
+    for (t, &id) in &a.ids {
+        terms[id as usize] = t;
     }
     let mut out = MAGIC.to_vec();
+    let put32 = |out: &mut Vec<u8>, v: u32| out.extend_from_slice(&v.to_le_bytes());
     put32(&mut out, terms.len() as u32);
-    for t in &terms {
+    for (t, stats) in terms.iter().zip(&a.stats) {
         put32(&mut out, t.len() as u32);
         out.extend_from_slice(t.as_bytes());
+        put32(&mut out, stats.background);
+        put32(&mut out, stats.postings.len() as u32);
+        for &(entry, boost) in &stats.postings {
+            put32(&mut out, entry);
+            put32(&mut out, boost.to_bits());
+        }
     }
-    out.extend_from_slice(&body);
+    put32(&mut out, a.entries as u32);
+    put32(&mut out, a.background_docs as u32);
+    for grams in &a.entry_trigrams {
+        put32(&mut out, grams.len() as u32);
+        for g in grams.iter() {
+            out.extend_from_slice(&g.to_le_bytes());
+        }
+    }
     out
 }
 
@@ -223,50 +207,50 @@ fn decode(bytes: &[u8]) -> Option<Analysis> {
     if r.take(MAGIC.len())? != MAGIC {
         return None;
     }
-    let n_terms = r.count(4)?;
-    let mut terms = Vec::with_capacity(n_terms);
-    for _ in 0..n_terms {
+    let n_terms = r.count(12)?;
+    let mut ids = TermMap::with_capacity_and_hasher(n_terms, Default::default());
+    let mut stats = Vec::with_capacity(n_terms);
+    for id in 0..n_terms as u32 {
         let len = r.count(1)?;
-        terms.push(std::str::from_utf8(r.take(len)?).ok()?.to_owned());
-    }
-    let term = |i: u32| terms.get(i as usize).cloned();
-    let entries = r.count(4)?;
-    let mut entry_terms = Vec::with_capacity(entries);
-    for _ in 0..entries {
+        let term = std::str::from_utf8(r.take(len)?).ok()?.to_owned();
+        let background = r.u32()?;
         let k = r.count(8)?;
-        let mut m = HashMap::with_capacity(k);
+        let mut postings = Vec::with_capacity(k);
         for _ in 0..k {
-            let t = term(r.u32()?)?;
-            m.insert(t, f32::from_bits(r.u32()?));
+            postings.push((r.u32()?, f32::from_bits(r.u32()?)));
         }
-        entry_terms.push(m);
+        // entry order, each entry once: what `TermStats::boost` searches
+        if postings.windows(2).any(|w| w[0].0 >= w[1].0) || ids.insert(term, id).is_some() {
+            return None;
+        }
+        stats.push(TermStats {
+            postings,
+            background,
+        });
     }
+    let entries = r.u32()? as usize;
     let background_docs = r.u32()? as usize;
-    let k = r.count(8)?;
-    let mut background_freq = HashMap::with_capacity(k);
-    for _ in 0..k {
-        let t = term(r.u32()?)?;
-        background_freq.insert(t, r.u32()?);
+    let in_range = |s: &TermStats| {
+        s.postings
+            .last()
+            .is_none_or(|&(e, _)| (e as usize) < entries)
+    };
+    if !stats.iter().all(in_range) {
+        return None;
     }
-    let mut entry_trigrams = Vec::with_capacity(entries);
+    let mut entry_trigrams = Vec::with_capacity(entries.min(r.0.len() / 4));
     for _ in 0..entries {
         let k = r.count(8)?;
-        let mut g = HashSet::with_capacity(k);
-        for _ in 0..k {
-            g.insert(r.u64()?);
+        let grams: Box<[u64]> = (0..k).map(|_| r.u64()).collect::<Option<_>>()?;
+        if grams.windows(2).any(|w| w[0] >= w[1]) {
+            return None;
         }
-        entry_trigrams.push(g);
-    }
-    let k = r.count(5)?;
-    let mut term_fields = HashMap::with_capacity(k);
-    for _ in 0..k {
-        let t = term(r.u32()?)?;
-        term_fields.insert(t, *r.take(1)?.first()?);
+        entry_trigrams.push(grams);
     }
     r.0.is_empty().then_some(Analysis {
-        term_fields,
-        entry_terms,
-        background_freq,
+        ids,
+        stats,
+        entries,
         background_docs,
         entry_trigrams,
     })

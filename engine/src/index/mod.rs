@@ -15,7 +15,7 @@
 //!   English stop list (plus helpdesk filler such as "hi" and "thanks"), English stemming;
 //!   compound identifiers (`ListApplicationProviders`) are indexed whole and split.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 use tantivy::directory::RamDirectory;
 use tantivy::schema::{Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST};
@@ -23,12 +23,17 @@ use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
     TokenizerManager,
 };
-use tantivy::{DocSet, Index, IndexReader, ReloadPolicy, TantivyDocument, Term, TERMINATED};
+use tantivy::{Index, TantivyDocument};
+#[cfg(test)]
+use tantivy::{IndexReader, ReloadPolicy, Term};
 
 use crate::matcher::is_variable_token;
 
+mod analysis;
 pub mod cache;
 pub mod rewrite;
+
+use analysis::Analysis;
 
 const TOKENIZER: &str = "fixbook";
 
@@ -65,6 +70,10 @@ pub struct IndexDoc {
     pub fields: [String; 8],
 }
 
+/// A term's number in one [`TextIndex`] (see [`TextIndex::term_id`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TermId(u32);
+
 /// One full-text hit.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct TextHit {
@@ -76,25 +85,22 @@ pub struct TextHit {
 
 /// The full-text index of a pack set.
 pub struct TextIndex {
-    reader: IndexReader,
-    fields: Vec<(Field, f32)>,
+    /// The tantivy index the documents were written to: what the cache keeps, and what the
+    /// impact lists are checked against (tests).
+    #[cfg_attr(not(test), allow(dead_code))]
+    index: Index,
     analyzer: TextAnalyzer,
-    /// For each entry: term → highest boost of a field it occurs in.
-    entry_terms: Vec<HashMap<String, f32>>,
-    /// Term → number of entries containing it.
-    doc_freq: HashMap<String, u32>,
-    /// Term → number of background documents containing it.
-    background_freq: HashMap<String, u32>,
+    /// Term → its number in `stats`.
+    ids: analysis::TermMap<u32>,
+    /// Per term number: the entries holding it (impact list) and its background count.
+    stats: Vec<analysis::TermStats>,
+    /// Number of entries.
+    entries: usize,
     /// Number of background documents.
     background_docs: usize,
-    /// For each entry: the term trigrams of its phrases (title, signatures, keywords, aliases).
-    entry_trigrams: Vec<HashSet<u64>>,
-    /// Term → bit set of the [`FIELDS`] holding it.
-    term_fields: HashMap<String, u8>,
-    /// Field positions, highest boost first.
-    fields_by_boost: Vec<usize>,
-    /// Per segment: document → entry number.
-    doc_entry: Vec<Vec<u32>>,
+    /// For each entry: the term trigrams of its phrases (title, signatures, keywords,
+    /// aliases), sorted.
+    entry_trigrams: Vec<Box<[u64]>>,
     /// The terms a typo can be read as, by first character and length in characters, with
     /// their letters counted; made on the first typo looked up (see `rewrite.rs`).
     typo_terms: std::sync::OnceLock<rewrite::TypoTerms>,
@@ -103,7 +109,7 @@ pub struct TextIndex {
 impl std::fmt::Debug for TextIndex {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TextIndex")
-            .field("entries", &self.entry_terms.len())
+            .field("entries", &self.entries)
             .finish_non_exhaustive()
     }
 }
@@ -126,10 +132,16 @@ pub fn expand_compounds(text: &str) -> String {
     for word in text.split_inclusive(|c: char| !c.is_alphanumeric()) {
         out.push_str(word);
         let w: &str = word.trim_end_matches(|c: char| !c.is_alphanumeric());
-        let chars: Vec<char> = w.chars().collect();
-        if chars.len() < 4 || !chars.iter().all(|c| c.is_ascii_alphabetic()) {
+        // only ASCII words of 4 letters or more with a capital after the first letter can
+        // split (most words are not: no allocation for them)
+        let b = w.as_bytes();
+        if b.len() < 4
+            || !b.iter().all(u8::is_ascii_alphabetic)
+            || !b[1..].iter().any(u8::is_ascii_uppercase)
+        {
             continue;
         }
+        let chars: Vec<char> = w.chars().collect();
         let mut parts: Vec<String> = Vec::new();
         let mut cur = String::new();
         for i in 0..chars.len() {
@@ -246,75 +258,6 @@ pub enum CacheUse {
     Failed(String),
 }
 
-/// What the ranking needs besides the tantivy index: per-entry terms and phrase trigrams, and
-/// the background word counts. Computed with the index, stored beside it in the cache.
-#[derive(Debug, Default, PartialEq)]
-struct Analysis {
-    /// For each entry: term → highest boost of a field it occurs in.
-    entry_terms: Vec<HashMap<String, f32>>,
-    /// Term → number of background documents containing it.
-    background_freq: HashMap<String, u32>,
-    /// Number of background documents.
-    background_docs: usize,
-    /// For each entry: the term trigrams of its phrases.
-    entry_trigrams: Vec<HashSet<u64>>,
-    /// Term → which fields hold it (bit `i` for `FIELDS[i]`): a query reads only those.
-    term_fields: HashMap<String, u8>,
-}
-
-impl Analysis {
-    fn of(docs: &[IndexDoc], background: &str) -> Analysis {
-        let mut an = analyzer();
-        let n = docs.iter().map(|d| d.entry + 1).max().unwrap_or(0);
-        let mut entry_terms = vec![HashMap::new(); n];
-        let mut entry_trigrams = vec![HashSet::new(); n];
-        let mut term_fields: HashMap<String, u8> = HashMap::new();
-        for d in docs {
-            let mut grams = HashSet::new();
-            for text in &d.fields[..4] {
-                for phrase in text.split('\n') {
-                    grams.extend(trigrams(&sequence(&mut an, phrase)));
-                }
-            }
-            entry_trigrams[d.entry] = grams;
-            let mut terms: HashMap<String, f32> = HashMap::new();
-            for (i, ((_, boost), text)) in FIELDS.iter().zip(&d.fields).enumerate() {
-                // the text the index holds (see `write_index`), read by the same analyzer
-                let expanded = expand_compounds(text);
-                let mut stream = an.token_stream(&expanded);
-                while stream.advance() {
-                    let token = &stream.token().text;
-                    match term_fields.get_mut(token) {
-                        Some(mask) => *mask |= 1 << i,
-                        None => {
-                            term_fields.insert(token.clone(), 1 << i);
-                        }
-                    }
-                    let e = terms.entry(token.clone()).or_insert(0.0);
-                    *e = e.max(*boost);
-                }
-            }
-            entry_terms[d.entry] = terms;
-        }
-        let mut background_freq: HashMap<String, u32> = HashMap::new();
-        let mut background_docs = 0;
-        for line in background.lines().filter(|l| !l.trim().is_empty()) {
-            background_docs += 1;
-            let seen: HashSet<String> = sequence(&mut an, line).into_iter().collect();
-            for t in seen {
-                *background_freq.entry(t).or_insert(0) += 1;
-            }
-        }
-        Analysis {
-            term_fields,
-            entry_terms,
-            background_freq,
-            background_docs,
-            entry_trigrams,
-        }
-    }
-}
-
 /// Writes the tantivy index of `docs` into `dir`.
 fn write_index(docs: &[IndexDoc], dir: Box<dyn tantivy::Directory>) -> Result<Index, String> {
     let mut sb = Schema::builder();
@@ -409,62 +352,21 @@ impl TextIndex {
 
     fn assemble(index: Index, analysis: Analysis) -> Result<TextIndex, String> {
         index.tokenizers().register(TOKENIZER, analyzer());
-        let schema = index.schema();
-        let fields = FIELDS
-            .iter()
-            .map(|(name, boost)| {
-                schema
-                    .get_field(name)
-                    .map(|f| (f, *boost))
-                    .map_err(|e| e.to_string())
-            })
-            .collect::<Result<Vec<_>, String>>()?;
-        let reader: IndexReader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e: tantivy::TantivyError| e.to_string())?;
-        let mut doc_entry = Vec::new();
-        for segment in reader.searcher().segment_readers() {
-            let column = segment
-                .fast_fields()
-                .u64("entry")
-                .map_err(|e| e.to_string())?;
-            doc_entry.push(
-                (0..segment.max_doc())
-                    .map(|d| column.first(d).map_or(u32::MAX, |e| e as u32))
-                    .collect(),
-            );
-        }
         let Analysis {
-            entry_terms,
-            background_freq,
+            ids,
+            stats,
+            entries,
             background_docs,
             entry_trigrams,
-            term_fields,
         } = analysis;
-        let mut doc_freq: HashMap<String, u32> = HashMap::new();
-        for terms in &entry_terms {
-            for t in terms.keys() {
-                *doc_freq.entry(t.clone()).or_insert(0) += 1;
-            }
-        }
         Ok(TextIndex {
-            reader,
-            fields,
+            index,
             analyzer: analyzer(),
-            entry_terms,
-            doc_freq,
-            background_freq,
+            ids,
+            stats,
+            entries,
             background_docs,
             entry_trigrams,
-            term_fields,
-            fields_by_boost: {
-                let mut order: Vec<usize> = (0..FIELDS.len()).collect();
-                order.sort_by(|&a, &b| FIELDS[b].1.total_cmp(&FIELDS[a].1));
-                order
-            },
-            doc_entry,
             typo_terms: std::sync::OnceLock::new(),
         })
     }
@@ -475,22 +377,51 @@ impl TextIndex {
         distinct_terms(&self.sequence(text))
     }
 
+    fn stats(&self, term: &str) -> Option<&analysis::TermStats> {
+        self.ids.get(term).map(|&id| &self.stats[id as usize])
+    }
+
+    /// The number of `term` in this index, if it knows the term (from entries or the
+    /// background): to look a query's terms up once, not once per candidate.
+    pub fn term_id(&self, term: &str) -> Option<TermId> {
+        self.ids.get(term).map(|&id| TermId(id))
+    }
+
+    /// [`TextIndex::term_boost`] of a term known by its number.
+    pub fn boost_of(&self, entry: usize, term: TermId) -> Option<f32> {
+        self.stats.get(term.0 as usize)?.boost(entry)
+    }
+
+    /// Whether any field of the index holds `term`.
+    pub fn knows(&self, term: &str) -> bool {
+        self.stats(term).is_some_and(|s| !s.postings.is_empty())
+    }
+
+    /// Whether the background corpus holds `term`.
+    pub fn in_background(&self, term: &str) -> bool {
+        self.stats(term).is_some_and(|s| s.background > 0)
+    }
+
     /// Number of entries containing `term` in any field.
     pub fn doc_freq(&self, term: &str) -> u32 {
-        self.doc_freq.get(term).copied().unwrap_or(0)
+        self.stats(term).map_or(0, |s| s.postings.len() as u32)
     }
 
     /// The highest field boost of `term` in `entry`, if the entry contains it.
+    #[cfg(test)]
     pub fn term_boost(&self, entry: usize, term: &str) -> Option<f32> {
-        self.entry_terms.get(entry)?.get(term).copied()
+        self.stats(term)?.boost(entry)
     }
 
     /// How specific a term is: inverse document frequency over the entries *and* the
     /// background corpus (BM25 form). Domain words score high, everyday helpdesk words low.
     pub fn idf(&self, term: &str) -> f32 {
-        let n = (self.entry_terms.len() + self.background_docs) as f32;
-        let df =
-            (self.doc_freq(term) + self.background_freq.get(term).copied().unwrap_or(0)) as f32;
+        self.idf_of(self.stats(term))
+    }
+
+    fn idf_of(&self, stats: Option<&analysis::TermStats>) -> f32 {
+        let n = (self.entries + self.background_docs) as f32;
+        let df = stats.map_or(0, |s| s.postings.len() as u32 + s.background) as f32;
         (1.0 + (n - df + 0.5) / (df + 0.5)).ln()
     }
 
@@ -506,9 +437,10 @@ impl TextIndex {
     /// phrases.
     pub fn phrase_hits(&self, entry: usize, query_trigrams: &[u64]) -> usize {
         match self.entry_trigrams.get(entry) {
-            Some(grams) if !grams.is_empty() => {
-                query_trigrams.iter().filter(|g| grams.contains(g)).count()
-            }
+            Some(grams) if !grams.is_empty() => query_trigrams
+                .iter()
+                .filter(|g| grams.binary_search(g).is_ok())
+                .count(),
             _ => 0,
         }
     }
@@ -517,59 +449,111 @@ impl TextIndex {
     /// holds, of the term's [`TextIndex::idf`] times the boost of the best field holding it
     /// (the same weight the ranking gives a word). Ties go to the lower entry number.
     ///
-    /// The posting lists of the terms are read straight from the index: one term-dictionary
-    /// lookup per (term, field) that holds it, no query objects or scorers to build.
+    /// Each term's impact list is read (see [`analysis`]): one hash lookup per term.
     pub fn search(&self, terms: &[String], limit: usize) -> Vec<TextHit> {
-        let n = self.entry_terms.len();
+        self.top(terms, limit, |ti, t, acc| {
+            let stats = self.stats(t);
+            let idf = self.idf_of(stats);
+            for &(e, boost) in stats.map_or(&[][..], |s| &s.postings) {
+                acc.add(e as usize, ti, idf * boost);
+            }
+        })
+    }
+
+    /// The `limit` best entries, each term's weights added by `add` (term number, term,
+    /// accumulators).
+    fn top(
+        &self,
+        terms: &[String],
+        limit: usize,
+        mut add: impl FnMut(u32, &str, &mut Accumulators),
+    ) -> Vec<TextHit> {
+        let n = self.entries;
         if terms.is_empty() || limit == 0 || n == 0 {
             return Vec::new();
         }
-        let searcher = self.reader.searcher();
-        let mut hits = SCRATCH.with(|scratch| {
+        SCRATCH.with(|scratch| {
             let mut acc = scratch.borrow_mut();
             acc.reset(n);
             for (ti, t) in terms.iter().enumerate() {
-                let Some(&mask) = self.term_fields.get(t) else {
-                    continue;
-                };
-                let idf = self.idf(t);
-                for &fi in &self.fields_by_boost {
-                    if mask & (1 << fi) == 0 {
+                add(ti as u32, t, &mut acc);
+            }
+            acc.top(limit)
+        })
+    }
+
+    /// [`TextIndex::search`] over tantivy's posting lists, field by field, best boost first
+    /// (how it was first written). Kept to check that the impact lists rank alike.
+    #[cfg(test)]
+    fn search_postings(&self, terms: &[String], limit: usize) -> Vec<TextHit> {
+        use tantivy::{DocSet, TERMINATED};
+        let tantivy = self.tantivy();
+        let searcher = tantivy.reader.searcher();
+        let mut fields = tantivy.fields.clone();
+        fields.sort_by(|a, b| b.1.total_cmp(&a.1));
+        self.top(terms, limit, |ti, t, acc| {
+            let idf = self.idf(t);
+            for &(field, boost) in &fields {
+                let term = Term::from_field_text(field, t);
+                for (seg, doc_entry) in searcher.segment_readers().iter().zip(&tantivy.doc_entry) {
+                    let inverted = seg.inverted_index(field).unwrap();
+                    let Some(mut postings) = inverted
+                        .read_postings(&term, IndexRecordOption::Basic)
+                        .unwrap()
+                    else {
                         continue;
-                    }
-                    let (field, boost) = self.fields[fi];
-                    let term = Term::from_field_text(field, t);
-                    for (seg, doc_entry) in searcher.segment_readers().iter().zip(&self.doc_entry) {
-                        let Ok(inverted) = seg.inverted_index(field) else {
-                            continue;
-                        };
-                        let Ok(Some(mut postings)) =
-                            inverted.read_postings(&term, IndexRecordOption::Basic)
-                        else {
-                            continue;
-                        };
-                        let mut doc = postings.doc();
-                        while doc != TERMINATED {
-                            if let Some(&e) = doc_entry.get(doc as usize) {
-                                // fields come best boost first: the first one counts
-                                acc.add(e as usize, ti as u32, idf * boost);
-                            }
-                            doc = postings.advance();
-                        }
+                    };
+                    let mut doc = postings.doc();
+                    while doc != TERMINATED {
+                        // fields come best boost first: the first one counts
+                        acc.add(doc_entry[doc as usize] as usize, ti, idf * boost);
+                        doc = postings.advance();
                     }
                 }
             }
-            acc.hits()
-        });
-        let by_rank =
-            |a: &TextHit, b: &TextHit| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry));
-        if hits.len() > limit {
-            hits.select_nth_unstable_by(limit - 1, by_rank);
-            hits.truncate(limit);
-        }
-        hits.sort_by(by_rank);
-        hits
+        })
     }
+
+    /// The tantivy index opened for reading, with its fields and each document's entry.
+    #[cfg(test)]
+    fn tantivy(&self) -> Tantivy {
+        let schema = self.index.schema();
+        let fields = FIELDS
+            .iter()
+            .map(|(name, boost)| (schema.get_field(name).unwrap(), *boost))
+            .collect();
+        let reader: IndexReader = self
+            .index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()
+            .unwrap();
+        let doc_entry = reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|segment| {
+                let column = segment.fast_fields().u64("entry").unwrap();
+                (0..segment.max_doc())
+                    .map(|d| column.first(d).map_or(u32::MAX, |e| e as u32))
+                    .collect()
+            })
+            .collect();
+        Tantivy {
+            reader,
+            fields,
+            doc_entry,
+        }
+    }
+}
+
+/// The tantivy side of an index, opened for the tests that compare against it.
+#[cfg(test)]
+struct Tantivy {
+    reader: IndexReader,
+    fields: Vec<(Field, f32)>,
+    /// Per segment: document → entry number.
+    doc_entry: Vec<Vec<u32>>,
 }
 
 /// Per-thread score accumulators of [`TextIndex::search`], kept between queries: a query
@@ -619,15 +603,29 @@ impl Accumulators {
         }
     }
 
-    /// The entries with a positive score.
-    fn hits(&self) -> Vec<TextHit> {
-        self.touched
+    /// The `limit` entries of highest score (ties: the lower entry first), best first;
+    /// entries without a positive score are not hits.
+    ///
+    /// A query of common words touches thousands of entries at 50 000, so they are ranked
+    /// as integers: for positive floats the bits order as the values, and the entry's
+    /// complement below them puts the lower entry first on equal scores.
+    fn top(&self, limit: usize) -> Vec<TextHit> {
+        let mut keys: Vec<u64> = self
+            .touched
             .iter()
-            .map(|&e| TextHit {
-                entry: e as usize,
-                score: self.score[e as usize],
+            .filter(|&&e| self.score[e as usize] > 0.0)
+            .map(|&e| u64::from(self.score[e as usize].to_bits()) << 32 | u64::from(!e))
+            .collect();
+        if keys.len() > limit {
+            keys.select_nth_unstable_by(limit - 1, |a, b| b.cmp(a));
+            keys.truncate(limit);
+        }
+        keys.sort_unstable_by(|a, b| b.cmp(a));
+        keys.into_iter()
+            .map(|k| TextHit {
+                entry: !(k as u32) as usize,
+                score: f32::from_bits((k >> 32) as u32),
             })
-            .filter(|h| h.score > 0.0)
             .collect()
     }
 }
@@ -635,26 +633,128 @@ impl Accumulators {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::HashMap;
 
-    /// The fields each term is in, found when the documents are analysed (and cached with
-    /// the analysis), are those the built index's term dictionaries hold.
+    /// The impact lists made when the documents are analysed (and cached with the
+    /// analysis) hold exactly the terms of the built index's term dictionaries, and for each
+    /// term the entries of its posting lists with the boost of the best field among them.
     #[test]
-    fn the_fields_of_each_term_are_those_the_index_holds() {
+    fn the_impact_lists_are_the_posting_lists_of_the_index() {
+        use tantivy::{DocSet, TERMINATED};
         let set = crate::set::PackSet::embedded_for_tests();
         let idx = &set.index;
-        let mut from_index: HashMap<String, u8> = HashMap::new();
-        for segment in idx.reader.searcher().segment_readers() {
-            for (i, (field, _)) in idx.fields.iter().enumerate() {
-                let inverted = segment.inverted_index(*field).unwrap();
+        let tantivy = idx.tantivy();
+        let mut from_index: HashMap<String, HashMap<u32, f32>> = HashMap::new();
+        for (segment, doc_entry) in tantivy
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .zip(&tantivy.doc_entry)
+        {
+            for &(field, boost) in &tantivy.fields {
+                let inverted = segment.inverted_index(field).unwrap();
                 let mut stream = inverted.terms().stream().unwrap();
                 while stream.advance() {
                     let term = String::from_utf8_lossy(stream.key()).into_owned();
-                    *from_index.entry(term).or_default() |= 1 << i;
+                    let mut postings = inverted
+                        .read_postings_from_terminfo(stream.value(), IndexRecordOption::Basic)
+                        .unwrap();
+                    let best = from_index.entry(term).or_default();
+                    let mut doc = postings.doc();
+                    while doc != TERMINATED {
+                        let b = best.entry(doc_entry[doc as usize]).or_insert(0.0);
+                        *b = b.max(boost);
+                        doc = postings.advance();
+                    }
                 }
             }
         }
         assert!(from_index.len() > 1000, "{}", from_index.len());
-        assert_eq!(idx.term_fields, from_index);
+        let from_analysis: HashMap<String, HashMap<u32, f32>> = idx
+            .ids
+            .iter()
+            .filter(|(t, _)| idx.knows(t))
+            .map(|(t, &id)| {
+                (
+                    t.clone(),
+                    idx.stats[id as usize].postings.iter().copied().collect(),
+                )
+            })
+            .collect();
+        assert_eq!(from_analysis, from_index);
+    }
+
+    /// Every dev query, and each of its words alone, finds the same entries with the same
+    /// scores from the impact lists as from tantivy's posting lists.
+    #[test]
+    fn impact_lists_rank_as_the_posting_lists_do() {
+        let set = crate::set::PackSet::embedded_for_tests();
+        let idx = &set.index;
+        let dev = include_str!("../../../tests/data/dev-queries.jsonl");
+        let mut texts: Vec<String> = dev
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| v["q"].as_str().unwrap().to_owned())
+            .collect();
+        texts.extend([
+            "Session token not found or invalid".into(),
+            "printer".into(),
+            String::new(),
+        ]);
+        let (mut queries, mut hits) = (0, 0);
+        for text in &texts {
+            let terms = idx.terms(text);
+            let mut lookups = vec![terms.clone()];
+            lookups.extend(terms.iter().map(|t| vec![t.clone()]));
+            for terms in lookups {
+                for limit in [1, 5, 40] {
+                    let found = idx.search(&terms, limit);
+                    assert_eq!(
+                        found,
+                        idx.search_postings(&terms, limit),
+                        "{text:?} {terms:?}"
+                    );
+                    queries += 1;
+                    hits += found.len();
+                }
+            }
+        }
+        assert!(
+            queries > 300 && hits > 1000,
+            "{queries} lookups, {hits} hits"
+        );
+    }
+
+    /// The best hits come as a sort by score (ties: lower entry first) would give them.
+    #[test]
+    fn the_best_hits_are_the_highest_scores_lower_entries_first_on_ties() {
+        let mut acc = Accumulators {
+            score: Vec::new(),
+            last: Vec::new(),
+            touched: Vec::new(),
+        };
+        acc.reset(5000);
+        // scores with many ties and some tiny and large values, entries touched out of order
+        for i in 0..4000u32 {
+            let e = (i * 7919) % 5000;
+            let w = [0.5, 1.25, 3.0, 1e-6, 17.0][(i % 5) as usize] * ((i % 3) as f32);
+            acc.add(e as usize, 0, w);
+        }
+        let mut expected: Vec<TextHit> = acc
+            .touched
+            .iter()
+            .map(|&e| TextHit {
+                entry: e as usize,
+                score: acc.score[e as usize],
+            })
+            .filter(|h| h.score > 0.0)
+            .collect();
+        expected.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.entry.cmp(&b.entry)));
+        for limit in [1, 7, 40, 2000, 5000] {
+            let n = limit.min(expected.len());
+            assert_eq!(acc.top(limit), expected[..n], "limit {limit}");
+        }
     }
 
     fn doc(entry: usize, title: &str, keywords: &str) -> IndexDoc {

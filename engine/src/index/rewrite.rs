@@ -250,15 +250,7 @@ impl TextIndex {
     /// Whether a word (any case) is used by an entry or by everyday text.
     pub fn is_known_word(&self, word: &str) -> bool {
         let terms = self.sequence(word);
-        !terms.is_empty()
-            && terms
-                .iter()
-                .all(|t| self.knows(t) || self.background_freq.contains_key(t))
-    }
-
-    /// Whether any field of the index holds `term`.
-    pub fn knows(&self, term: &str) -> bool {
-        self.term_fields.contains_key(term)
+        !terms.is_empty() && terms.iter().all(|t| self.knows(t) || self.in_background(t))
     }
 
     /// The analysed terms of `text` with the word each came from, ids removed.
@@ -311,7 +303,7 @@ impl TextIndex {
         if letters < TYPO_MIN_LETTERS
             || !word.chars().all(|c| c.is_alphabetic())
             || self.knows(term)
-            || self.background_freq.contains_key(term)
+            || self.in_background(term)
         {
             return None;
         }
@@ -322,7 +314,7 @@ impl TextIndex {
     /// [`TextIndex::correct`].
     fn typo_terms_by_head(&self) -> TypoTerms {
         let mut by_head: TypoTerms = HashMap::new();
-        for term in self.term_fields.keys() {
+        for term in self.ids.keys().filter(|t| self.knows(t)) {
             let len = term.chars().count();
             let Some(first) = term.chars().next() else {
                 continue;
@@ -343,14 +335,18 @@ impl TextIndex {
     #[cfg(test)]
     pub(crate) fn correct_by_automaton(&self, term: &str, word: &str) -> Option<(String, u8)> {
         let max = self.typo_allowance(term, word)?;
-        let automaton =
-            FuzzyTermQuery::new(Term::from_field_text(self.fields[0].0, term), max, true)
-                .automaton()
-                .ok()?;
-        let searcher = self.reader.searcher();
+        let automaton = FuzzyTermQuery::new(
+            Term::from_field_text(self.tantivy().fields[0].0, term),
+            max,
+            true,
+        )
+        .automaton()
+        .ok()?;
+        let tantivy = self.tantivy();
+        let searcher = tantivy.reader.searcher();
         let mut best: Option<(usize, std::cmp::Reverse<u32>, String)> = None;
         for seg in searcher.segment_readers() {
-            for (field, _) in &self.fields {
+            for (field, _) in &tantivy.fields {
                 let Ok(inverted) = seg.inverted_index(*field) else {
                     continue;
                 };
@@ -445,7 +441,7 @@ mod tests {
     fn the_grouped_terms_find_the_word_the_automaton_finds() {
         let set = crate::set::PackSet::embedded_for_tests();
         let idx = &set.index;
-        let mut terms: Vec<&String> = idx.term_fields.keys().collect();
+        let mut terms: Vec<&String> = idx.ids.keys().filter(|t| idx.knows(t)).collect();
         terms.sort();
         let (mut tried, mut corrected) = (0, 0);
         for t in terms.iter().filter(|t| t.len() >= 5).step_by(3) {
