@@ -119,6 +119,10 @@ pub struct Check {
     /// The syntax tree with the helpers merged in, or why it did not compile.
     #[serde(skip)]
     ast: std::sync::OnceLock<Result<AST, String>>,
+    /// Its evaluation when none of the facts it may read is known (see
+    /// [`ScriptEngine::evaluate_kleene`]), made on first need.
+    #[serde(skip)]
+    without_facts: std::sync::OnceLock<Evaluation>,
     may_read: Vec<String>,
     references: References,
 }
@@ -150,7 +154,16 @@ impl Check {
 pub struct ScriptEngine {
     limits: Limits,
     helper_sources: Vec<String>,
+    /// What the helpers read: the fact names, and whether one computes a name.
+    helper_reads: HelperReads,
     built: std::sync::OnceLock<Built>,
+}
+
+/// The facts the helper functions of an engine may read.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct HelperReads {
+    names: Vec<String>,
+    computed: bool,
 }
 
 /// The Rhai engine with fixbook's built-ins, and the helper functions compiled.
@@ -164,6 +177,7 @@ struct Built {
 struct ScriptEngineParts {
     limits: Limits,
     helpers: Vec<String>,
+    helper_reads: HelperReads,
 }
 
 impl Serialize for ScriptEngine {
@@ -171,6 +185,7 @@ impl Serialize for ScriptEngine {
         ScriptEngineParts {
             limits: self.limits,
             helpers: self.helper_sources.clone(),
+            helper_reads: self.helper_reads.clone(),
         }
         .serialize(s)
     }
@@ -182,6 +197,7 @@ impl<'de> Deserialize<'de> for ScriptEngine {
         Ok(ScriptEngine {
             limits: parts.limits,
             helper_sources: parts.helpers,
+            helper_reads: parts.helper_reads,
             built: std::sync::OnceLock::new(),
         })
     }
@@ -202,6 +218,7 @@ impl ScriptEngine {
         ScriptEngine {
             limits,
             helper_sources: Vec::new(),
+            helper_reads: HelperReads::default(),
             built: std::sync::OnceLock::from(Built {
                 engine,
                 helpers: AST::empty(),
@@ -257,7 +274,15 @@ impl ScriptEngine {
             let functions = ast.clone_functions_only();
             built.helpers = built.helpers.merge(&functions);
             self.helper_sources.push(script.to_owned());
-            references::find(&functions)
+            let references = references::find(&functions);
+            let reads = &mut self.helper_reads;
+            reads.computed |= !references.computed.is_empty();
+            for name in references.names() {
+                if !reads.names.iter().any(|n| n == name) {
+                    reads.names.push(name.to_owned());
+                }
+            }
+            references
         });
         let _ = self.built.set(built);
         references
@@ -272,6 +297,7 @@ impl ScriptEngine {
         Ok(Check {
             source: script.to_owned(),
             ast: std::sync::OnceLock::from(Ok(built.helpers.merge(&ast))),
+            without_facts: std::sync::OnceLock::new(),
             may_read: references.names().map(str::to_owned).collect(),
             references,
         })
@@ -286,16 +312,45 @@ impl ScriptEngine {
 
     /// Evaluates a check with three-valued logic over its missing facts (see [`kleene`]):
     /// decided whatever the missing facts of finite type turn out to be, or `unknown` with
-    /// exactly the facts that would decide it. `decls` are the pack's fact declarations.
+    /// exactly the facts that would decide it. `decls` are the fact declarations of the
+    /// pack the check belongs to (always the same for one check).
+    ///
+    /// A check sees only the facts it (or a helper) names, so when `facts` holds none of
+    /// them its evaluation is the one with no facts at all: that one is made once per check
+    /// and kept (a text-only query runs no script for the checks it saw before). An `error`
+    /// is not kept: a time limit depends on the machine, not only on the facts.
     pub fn evaluate_kleene(
         &self,
         check: &Check,
         facts: &Facts,
         decls: &std::collections::BTreeMap<String, crate::facts::FactDecl>,
     ) -> Evaluation {
-        kleene::evaluate(decls, |assumed| {
+        let blind = self.sees_none_of(check, facts);
+        if blind {
+            if let Some(ev) = check.without_facts.get() {
+                return ev.clone();
+            }
+        }
+        let ev = kleene::evaluate(decls, |assumed| {
             self.evaluate_assuming(check, facts, assumed)
-        })
+        });
+        if blind && ev.verdict != Verdict::Error {
+            let _ = check.without_facts.set(ev.clone());
+        }
+        ev
+    }
+
+    /// Whether the check cannot read any of `facts`: every name it or a helper may read is
+    /// a literal, and none is in `facts`.
+    fn sees_none_of(&self, check: &Check, facts: &Facts) -> bool {
+        check.references.computed.is_empty()
+            && !self.helper_reads.computed
+            && (facts.is_empty()
+                || !check
+                    .may_read
+                    .iter()
+                    .chain(&self.helper_reads.names)
+                    .any(|name| facts.contains_key(name)))
     }
 
     /// The check's syntax tree, compiled now with this engine's helpers if it was read back
@@ -388,6 +443,50 @@ mod tests {
                 Verdict::RuledOut
             ]
         );
+    }
+
+    fn kleene(se: &ScriptEngine, c: &Check, f: &Facts) -> Evaluation {
+        let decl = |name: &str| crate::facts::FactDecl {
+            name: name.to_owned(),
+            ty: crate::facts::FactType::Bool,
+            values: Vec::new(),
+            description: String::new(),
+            question: String::new(),
+        };
+        let decls = ["a", "b", "user.admin"]
+            .into_iter()
+            .map(|n| (n.to_owned(), decl(n)))
+            .collect();
+        se.evaluate_kleene(c, f, &decls)
+    }
+
+    #[test]
+    fn a_check_kept_for_no_facts_still_sees_the_facts_it_or_its_helpers_read() {
+        let mut se = ScriptEngine::new(Limits::default());
+        se.add_helpers(r#"fn admin() { fact("user.admin") }"#)
+            .unwrap();
+        // a snapshot's engine knows what its helpers read
+        let bytes = rmp_serde::to_vec_named(&se).unwrap();
+        let read_back: ScriptEngine = rmp_serde::from_slice(&bytes).unwrap();
+        for se in [se, read_back] {
+            let c = se.compile(r#"fact("a") && admin()"#).unwrap();
+            let unrelated = facts(&[("other", FactValue::Bool(true))]);
+            for f in [Facts::new(), unrelated.clone(), Facts::new()] {
+                let e = kleene(&se, &c, &f);
+                assert_eq!(e.verdict, Verdict::Unknown);
+                assert_eq!(e.missing, ["a", "user.admin"]);
+            }
+            let a = facts(&[("a", FactValue::Bool(true))]);
+            assert_eq!(kleene(&se, &c, &a).missing, ["user.admin"]);
+            let admin = facts(&[("user.admin", FactValue::Bool(false))]);
+            assert_eq!(kleene(&se, &c, &admin).verdict, Verdict::RuledOut);
+            let both = facts(&[
+                ("a", FactValue::Bool(true)),
+                ("user.admin", FactValue::Bool(true)),
+            ]);
+            assert_eq!(kleene(&se, &c, &both).verdict, Verdict::Confirmed);
+            assert_eq!(kleene(&se, &c, &unrelated).missing, ["a", "user.admin"]);
+        }
     }
 
     #[test]
