@@ -232,14 +232,19 @@ pub(super) fn imply(pack: &Pack, facts: &mut Facts, caller: &Facts) -> Vec<Strin
 /// number of its candidates).
 pub(super) fn extracted(pack: &Pack, text: &str) -> BTreeMap<String, FactValue> {
     let mut from_text: BTreeMap<String, FactValue> = BTreeMap::new();
-    for x in &pack.extractors {
+    // one pass finds the extractors whose literal occurs; those without one check their own
+    let mut may_match = vec![false; pack.extractors.len()];
+    let literals = pack.extractor_literals();
+    for i in literals.candidates(text) {
+        may_match[i] = true;
+    }
+    for &i in literals.residual() {
+        may_match[i] = pack.extractors[i].regex.may_match(text);
+    }
+    for (x, _) in pack.extractors.iter().zip(may_match).filter(|(_, m)| *m) {
         let Some(decl) = pack.facts.get(&x.fact) else {
             continue;
         };
-        // a pattern is compiled only once its literal occurs in a text
-        if !x.regex.may_match(text) {
-            continue;
-        }
         if decl.ty == FactType::List {
             add_list_items(&mut from_text, x, text);
         } else if !from_text.contains_key(&x.fact) {
@@ -299,6 +304,69 @@ fn single_value(decl: &FactDecl, x: &Extractor, text: &str) -> Option<FactValue>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What [`extracted`] gave when each extractor looked for its own literal.
+    fn extracted_one_by_one(pack: &Pack, text: &str) -> BTreeMap<String, FactValue> {
+        let mut from_text = BTreeMap::new();
+        for x in &pack.extractors {
+            let Some(decl) = pack.facts.get(&x.fact) else {
+                continue;
+            };
+            if !x.regex.may_match(text) {
+                continue;
+            }
+            if decl.ty == FactType::List {
+                add_list_items(&mut from_text, x, text);
+            } else if !from_text.contains_key(&x.fact) {
+                if let Some(v) = single_value(decl, x, text) {
+                    from_text.insert(x.fact.clone(), v);
+                }
+            }
+        }
+        from_text
+    }
+
+    #[test]
+    fn one_pass_over_the_extractor_literals_extracts_what_each_extractor_would() {
+        let set = crate::set::PackSet::embedded_for_tests();
+        let mut texts: Vec<String> = include_str!("../../../tests/data/dev-queries.jsonl")
+            .lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .map(|v| v["q"].as_str().unwrap().to_owned())
+            .collect();
+        texts.extend(
+            [
+                "Ana signed in as CORP\\ana in Google Chrome on macOS, then as ana@example.com",
+                r#"{"eventName": "CreateAccountAssignment", "errorCode": "AccessDenied"}"#,
+                "role AWSReservedSSO_Admin_0123abcd cannot be modified; kubelet stopped",
+                "Permission denied (publickey,password). sshd[812]: Connection closed by 10.0.0.7 port 22",
+            ]
+            .map(str::to_owned),
+        );
+        // each extractor's own literals, alone in a text
+        for p in &set.packs {
+            for x in &p.extractors {
+                for lit in x.regex.required_literals() {
+                    texts.push(format!("see {} here", String::from_utf8_lossy(lit)));
+                }
+            }
+        }
+        // the two non-ASCII letters a case-insensitive regex reads as `k` and `s`
+        let folded: Vec<String> = texts
+            .iter()
+            .map(|t| t.replace('k', "\u{212A}").replace('s', "\u{17F}"))
+            .collect();
+        texts.extend(folded);
+        let mut found = 0;
+        for p in &set.packs {
+            for text in &texts {
+                let facts = extracted(p, text);
+                assert_eq!(facts, extracted_one_by_one(p, text), "{}: {text:?}", p.id);
+                found += facts.len();
+            }
+        }
+        assert!(found > 50, "{found} facts extracted in all");
+    }
 
     #[test]
     fn variable_parts_become_input_facts() {

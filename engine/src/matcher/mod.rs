@@ -7,6 +7,7 @@
 //! signatures without a usable literal share one lazily built [`regex::RegexSet`]. This
 //! module is the only one that compiles user regexes.
 
+mod literals;
 pub mod normalize;
 pub mod pattern;
 pub mod variables;
@@ -17,6 +18,7 @@ use aho_corasick::AhoCorasick;
 use regex::{RegexSet, RegexSetBuilder};
 use regex_syntax::ast::{self, Ast};
 
+pub use literals::Literals;
 pub use normalize::{decode_lossy, normalize, normalize_lines, Normalized};
 pub use pattern::{
     fold_outliers, has_case_folding_outliers, Pattern, PatternError, PatternMatch, EAGER_WEIGHT,
@@ -116,19 +118,13 @@ pub struct SignatureHit {
 #[derive(Debug)]
 pub struct SignatureSet {
     patterns: Vec<Arc<Pattern>>,
-    /// Every distinct required literal, in one automaton cheap to build (queries search a
-    /// few hundred bytes); `None` when no signature has one.
-    literals: Option<AhoCorasick>,
-    /// The same literals, kept to build [`SignatureSet::scan_automaton`].
-    literal_bytes: Vec<Vec<u8>>,
+    /// Every distinct required literal, indexed cheaply (queries search a few hundred
+    /// bytes), and which signatures need each.
+    literals: Literals,
     /// The automaton for scanning logs (a full DFA while the literals are small), built on
     /// the first scan: it costs milliseconds that a single query does not repay.
     scan_literals: OnceLock<Option<AhoCorasick>>,
-    /// Automaton pattern id → signatures requiring that literal.
-    owners: Vec<Vec<u32>>,
-    /// Signatures without a required literal.
-    residual: Vec<usize>,
-    /// Those of them light enough to share one set, built on first use.
+    /// Those of the signatures without a required literal light enough to share one set, built on first use.
     residual_set: OnceLock<Option<RegexSet>>,
 }
 
@@ -141,71 +137,39 @@ const RESIDUAL_SET_LIMIT: usize = 64 << 20;
 impl SignatureSet {
     /// Builds the set from checked signature patterns (see [`Pattern::new`]).
     pub fn new(patterns: Vec<Arc<Pattern>>) -> Result<SignatureSet, String> {
-        let mut literal_ids: std::collections::HashMap<&[u8], u32> = Default::default();
-        let mut literals: Vec<&[u8]> = Vec::new();
-        let mut owners: Vec<Vec<u32>> = Vec::new();
-        let mut residual = Vec::new();
-        for (i, p) in patterns.iter().enumerate() {
-            let mut any = false;
-            for lit in p.required_literals() {
-                any = true;
-                let id = *literal_ids.entry(lit).or_insert_with(|| {
-                    literals.push(lit);
-                    owners.push(Vec::new());
-                    (literals.len() - 1) as u32
-                });
-                let o = &mut owners[id as usize];
-                if o.last() != Some(&(i as u32)) {
-                    o.push(i as u32);
-                }
-            }
-            if !any {
-                residual.push(i);
-            }
-        }
-        let automaton = if literals.is_empty() {
-            None
-        } else {
-            Some(
-                AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
-                    .build(&literals)
-                    .map_err(|e| format!("cannot build the signature literals: {e}"))?,
-            )
-        };
-        let literal_bytes = literals.iter().map(|l| l.to_vec()).collect();
         Ok(SignatureSet {
+            literals: Literals::new(patterns.iter().map(|p| &**p)),
             patterns,
-            literals: automaton,
-            literal_bytes,
             scan_literals: OnceLock::new(),
-            owners,
-            residual,
             residual_set: OnceLock::new(),
         })
     }
 
-    /// The literal automaton for long texts (logs): a full DFA is the fastest (one table
-    /// lookup per byte) but takes about a kilobyte per literal byte, so past
-    /// `DFA_LITERAL_BYTES` it is the automaton queries use.
+    /// The literal automaton for long texts (logs), built on the first scan: a full DFA is
+    /// the fastest (one table lookup per byte) but takes about a kilobyte per literal byte,
+    /// so past `DFA_LITERAL_BYTES` it is a contiguous NFA.
     fn scan_automaton(&self) -> Option<&AhoCorasick> {
         self.scan_literals
             .get_or_init(|| {
-                let total: usize = self.literal_bytes.iter().map(Vec::len).sum();
-                if self.literal_bytes.is_empty() || total > DFA_LITERAL_BYTES {
+                let bytes = self.literals.bytes();
+                if bytes.is_empty() {
                     return None;
                 }
+                let total: usize = bytes.iter().map(Vec::len).sum();
+                let kind = match total > DFA_LITERAL_BYTES {
+                    true => aho_corasick::AhoCorasickKind::ContiguousNFA,
+                    false => aho_corasick::AhoCorasickKind::DFA,
+                };
                 AhoCorasick::builder()
                     .ascii_case_insensitive(true)
-                    .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                    .kind(Some(kind))
                     // its own byte-at-a-time scan beats the rare-byte prefilter, whose
                     // candidates (digits, punctuation) are everywhere in logs
-                    .prefilter(false)
-                    .build(&self.literal_bytes)
+                    .prefilter(kind != aho_corasick::AhoCorasickKind::DFA)
+                    .build(bytes)
                     .ok()
             })
             .as_ref()
-            .or(self.literals.as_ref())
     }
 
     /// Number of signatures in the set.
@@ -220,39 +184,45 @@ impl SignatureSet {
 
     /// Number of signatures without a required literal (matched by a shared regex set).
     pub fn residual_len(&self) -> usize {
-        self.residual.len()
+        self.literals.residual().len()
     }
 
     fn residual_set(&self) -> Option<&RegexSet> {
         self.residual_set
             .get_or_init(|| {
-                if self.residual.is_empty() {
+                if self.literals.residual().is_empty() {
                     return None;
                 }
-                RegexSetBuilder::new(self.residual.iter().map(|&i| self.patterns[i].as_str()))
-                    .case_insensitive(true)
-                    .size_limit(RESIDUAL_SET_LIMIT)
-                    .dfa_size_limit(RESIDUAL_SET_LIMIT)
-                    .build()
-                    .ok()
+                RegexSetBuilder::new(
+                    self.literals
+                        .residual()
+                        .iter()
+                        .map(|&i| self.patterns[i].as_str()),
+                )
+                .case_insensitive(true)
+                .size_limit(RESIDUAL_SET_LIMIT)
+                .dfa_size_limit(RESIDUAL_SET_LIMIT)
+                .build()
+                .ok()
             })
             .as_ref()
     }
 
     /// Residual signatures that match somewhere in `text`.
     fn residual_matching(&self, text: &str) -> Vec<usize> {
-        if self.residual.is_empty() {
+        if self.literals.residual().is_empty() {
             return Vec::new();
         }
         match self.residual_set() {
             Some(set) => set
                 .matches(text)
                 .into_iter()
-                .map(|k| self.residual[k])
+                .map(|k| self.literals.residual()[k])
                 .collect(),
             // too large to share one set: run them one by one
             None => self
-                .residual
+                .literals
+                .residual()
                 .iter()
                 .copied()
                 .filter(|&i| self.patterns[i].is_match(text))
@@ -260,39 +230,12 @@ impl SignatureSet {
         }
     }
 
-    /// Ids of the literals present in `hay`, each once, in order.
-    fn literals_present(&self, hay: &str) -> Vec<u32> {
-        let Some(ac) = &self.literals else {
-            return Vec::new();
-        };
-        let mut ids: Vec<u32> = ac
-            .find_overlapping_iter(hay)
-            .map(|m| m.pattern().as_u32())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    }
-
     /// Indexes of the signatures that match `text`, ascending.
     pub fn matching(&self, text: &str) -> Vec<usize> {
         if self.patterns.is_empty() {
             return Vec::new();
         }
-        let folded;
-        let hay = if has_case_folding_outliers(text) {
-            folded = fold_outliers(text);
-            folded.as_str()
-        } else {
-            text
-        };
-        let mut candidates: Vec<usize> = self
-            .literals_present(hay)
-            .into_iter()
-            .flat_map(|id| self.owners[id as usize].iter().map(|&s| s as usize))
-            .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
+        let mut candidates = self.literals.candidates(text);
         // a plain-text signature matches where its literal was found (in the folded text,
         // which its regex would match too)
         candidates.retain(|&i| self.patterns[i].confirm(text));
@@ -352,7 +295,8 @@ impl SignatureSet {
             let mut candidates: Vec<(usize, usize)> = seen
                 .into_iter()
                 .flat_map(|(l, id)| {
-                    self.owners[id as usize]
+                    self.literals
+                        .owners(id)
                         .iter()
                         .map(move |&s| (l, s as usize))
                 })

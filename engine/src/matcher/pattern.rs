@@ -77,7 +77,8 @@ pub struct Pattern {
     /// The regex source, placeholders expanded.
     source: String,
     /// Alternatives of which every match contains one (lowercase ASCII, other bytes as is);
-    /// empty when the pattern has no usable literal.
+    /// empty when the pattern has no literal. Shorter ones than [`MIN_LITERAL_LEN`] (the `@`
+    /// of an address) still spare a pattern's own search; sets of patterns do not use them.
     required: Vec<Vec<u8>>,
     /// Names of the capture groups, in order.
     capture_names: Vec<String>,
@@ -180,10 +181,11 @@ impl Pattern {
         let mut capture_names = Vec::new();
         let weight = weigh(&hir, &mut capture_names, 0);
         let required = match need(&hir, 0) {
-            Some(alts) if alts.iter().all(|a| a.len() >= MIN_LITERAL_LEN) => alts,
+            Some(alts) if alts.iter().all(|a| !a.is_empty()) => alts,
             _ => Vec::new(),
         };
         let exact = required.len() == 1
+            && required[0].len() >= MIN_LITERAL_LEN
             && !expanded.source.contains("(?")
             && as_literal_run(&hir).is_some_and(|run| run == required[0]);
         let p = Pattern {
@@ -220,7 +222,11 @@ impl Pattern {
     /// Literals of which every match contains one (lowercased ASCII); none when the pattern
     /// has no literal of [`MIN_LITERAL_LEN`] bytes or more.
     pub fn required_literals(&self) -> impl Iterator<Item = &[u8]> {
-        self.required.iter().map(Vec::as_slice)
+        let usable = self.required.iter().all(|l| l.len() >= MIN_LITERAL_LEN);
+        self.required
+            .iter()
+            .filter(move |_| usable)
+            .map(Vec::as_slice)
     }
 
     /// True when the pattern is one literal text (matched ASCII-case-insensitively), found
@@ -631,6 +637,27 @@ mod tests {
         // an optional part is not required; a two-letter word is too short to look for
         assert!(lits(r"(foobar)?\d+ab").is_empty());
         assert_eq!(lits("(?-i)ABC def"), ["abc def"]);
+    }
+
+    #[test]
+    fn a_short_literal_spares_the_search_but_not_a_set() {
+        let email = Pattern::new(r"(?P<value>{email})").unwrap();
+        let down_level = Pattern::new(r"\b[a-z0-9][a-z0-9._-]+\\[a-z0-9][a-z0-9._-]*").unwrap();
+        for p in [&email, &down_level] {
+            // too short for a set's automaton, where it would be found in most texts
+            assert_eq!(p.required_literals().count(), 0, "{p:?}");
+            assert!(!p.may_match("Session token not found or invalid"), "{p:?}");
+        }
+        let text = "Ana signed in as CORP\\ana or Ana.Lima@Example.com";
+        assert!(email.may_match(text) && down_level.may_match(text));
+        assert_eq!(
+            email.captures(text).map(|m| &text[m.start..m.end]),
+            Some("Ana.Lima@Example.com")
+        );
+        assert_eq!(
+            down_level.captures(text).map(|m| &text[m.start..m.end]),
+            Some("CORP\\ana")
+        );
     }
 
     #[test]

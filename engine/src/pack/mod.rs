@@ -63,12 +63,23 @@ pub struct Pack {
     pub entries: Vec<Entry>,
     /// The sandboxed script engine holding the pack's limits and helpers.
     pub scripts: ScriptEngine,
+    /// The extractors' literals in one automaton, built on first use.
+    #[serde(skip)]
+    extractor_literals: std::sync::OnceLock<crate::matcher::Literals>,
 }
 
 impl Pack {
     /// The pack's script limits.
     pub fn limits(&self) -> Limits {
         self.scripts.limits()
+    }
+
+    /// The required literals of the extractors (numbered as `extractors`), searched for in
+    /// one pass of a text: an extractor whose literal is absent is not run. Built on first
+    /// use.
+    pub(crate) fn extractor_literals(&self) -> &crate::matcher::Literals {
+        self.extractor_literals
+            .get_or_init(|| crate::matcher::Literals::new(self.extractors.iter().map(|x| &x.regex)))
     }
 }
 

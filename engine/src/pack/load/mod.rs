@@ -169,6 +169,7 @@ fn load_pack_on(
         extractors,
         entries,
         scripts: se,
+        extractor_literals: Default::default(),
     })
 }
 
