@@ -199,9 +199,8 @@ impl PackSet {
     }
 
     /// Builds the search structures over loaded packs; with `index_cache`, the text index is
-    /// opened from (or stored in) that folder. Fails with [`crate::Error::Pack`] (a
-    /// `bad-regex` error) when the signatures together are too large for one automaton, and
-    /// with [`crate::Error::Index`] when the text index cannot be built.
+    /// opened from (or stored in) that folder. Fails with [`crate::Error::Index`] when the
+    /// text index cannot be built.
     pub fn build(
         packs: Vec<Arc<Pack>>,
         skipped: Vec<PackError>,
@@ -235,19 +234,7 @@ impl PackSet {
                 }
             }
         }
-        let signatures = SignatureSet::new(patterns).map_err(|message| {
-            crate::Error::Pack(vec![PackError {
-                kind: PackErrorKind::BadRegex,
-                path: String::new(),
-                line: 0,
-                column: 0,
-                message,
-                hint: "reduce the number or size of signatures".into(),
-                entry: None,
-                source_line: None,
-                length: 0,
-            }])
-        })?;
+        let signatures = SignatureSet::new(patterns);
         // an index failure is the index's, not the signatures'
         let docs = || -> Vec<IndexDoc> {
             entries

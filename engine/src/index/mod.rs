@@ -5,12 +5,16 @@
 //!
 //! * **User text is never parsed as query syntax.** Error strings are full of `:`, quotes,
 //!   brackets, `AND`, `-flag`; tantivy's query parser either fails on them or silently changes
-//!   their meaning. Lookup instead takes the analyzer's terms and reads their posting lists.
+//!   their meaning. Lookup instead takes the analyzer's terms and reads what the index holds
+//!   for each.
 //! * **Candidates are scored the way the ranking weighs words**: a term counts its
 //!   specificity (idf over the entries plus a background corpus of everyday text) times the
-//!   boost of the best field holding it. Reading posting lists directly, one lookup per
-//!   (term, field) that holds the term, costs a fraction of building a boolean query of
-//!   hundreds of boosted term queries per ticket.
+//!   boost of the best field holding it. That needs no scorer, only each term's entries with
+//!   their best boost: its *impact list* ([`analysis`]), made with the documents and cached
+//!   with the index. Reading it costs a fraction of tantivy's posting lists, one decoder per
+//!   (term, field), let alone a boolean query of hundreds of boosted term queries per ticket.
+//!   The tantivy index stays what is written and cached, and the tests check the impact
+//!   lists against its term dictionaries and postings.
 //! * **One analyzer for documents and queries**: simple tokenizer, lower-casing, a short
 //!   English stop list (plus helpdesk filler such as "hi" and "thanks"), English stemming;
 //!   compound identifiers (`ListApplicationProviders`) are indexed whole and split.

@@ -1,8 +1,8 @@
 //! Signatures and text: normalisation, variable parts, and literal-first matching.
 //!
 //! A pack set may hold tens of thousands of signatures. Each one's *required literal* (text
-//! every match contains, see [`Pattern`]) goes into one Aho-Corasick automaton, so the input
-//! is scanned once however many packs are loaded; only signatures whose literal occurs are
+//! every match contains, see [`Pattern`]) goes into one table ([`Literals`]), so the input
+//! is read once however many packs are loaded; only signatures whose literal occurs are
 //! compiled (on first use) and run, and only on the lines where their literal occurs. The few
 //! signatures without a usable literal share one lazily built [`regex::RegexSet`]. This
 //! module is the only one that compiles user regexes.
@@ -136,13 +136,13 @@ const RESIDUAL_SET_LIMIT: usize = 64 << 20;
 
 impl SignatureSet {
     /// Builds the set from checked signature patterns (see [`Pattern::new`]).
-    pub fn new(patterns: Vec<Arc<Pattern>>) -> Result<SignatureSet, String> {
-        Ok(SignatureSet {
+    pub fn new(patterns: Vec<Arc<Pattern>>) -> SignatureSet {
+        SignatureSet {
             literals: Literals::new(patterns.iter().map(|p| &**p)),
             patterns,
             scan_literals: OnceLock::new(),
             residual_set: OnceLock::new(),
-        })
+        }
     }
 
     /// The literal automaton for long texts (logs), built on the first scan: a full DFA is
@@ -357,8 +357,7 @@ mod tests {
             Arc::new(compile_pattern("token not found").unwrap()),
             Arc::new(compile_pattern("disk full").unwrap()),
             Arc::new(compile_pattern(r"\d\d:\d\d").unwrap()),
-        ])
-        .unwrap();
+        ]);
         let text = "ok\ntoken not found\nDISK FULL and token not found\nok 12:30\ntoken\nnot found";
         assert_eq!(
             set.hit_lines(text),
@@ -411,8 +410,7 @@ mod tests {
         let set = SignatureSet::new(vec![
             Arc::new(compile_pattern(r"role '(?P<iam.role>[^']+)'").unwrap()),
             Arc::new(compile_pattern("nothing here").unwrap()),
-        ])
-        .unwrap();
+        ]);
         let hits = set.hits("cannot edit role 'AWSReservedSSO_X_1'");
         assert_eq!(hits.len(), 1);
         assert_eq!(hits[0].signature, 0);
