@@ -242,18 +242,24 @@ pub(super) fn extracted(pack: &Pack, text: &str) -> BTreeMap<String, FactValue> 
         may_match[i] = pack.extractors[i].regex.may_match(text);
     }
     for (x, _) in pack.extractors.iter().zip(may_match).filter(|(_, m)| *m) {
-        let Some(decl) = pack.facts.get(&x.fact) else {
-            continue;
-        };
-        if decl.ty == FactType::List {
-            add_list_items(&mut from_text, x, text);
-        } else if !from_text.contains_key(&x.fact) {
-            if let Some(v) = single_value(decl, x, text) {
-                from_text.insert(x.fact.clone(), v);
-            }
-        }
+        extract(pack, x, text, &mut from_text);
     }
     from_text
+}
+
+/// Adds what extractor `x` of `pack` reads from `text`: the items of a list fact, or the
+/// first value of a single-valued one that has none yet.
+fn extract(pack: &Pack, x: &Extractor, text: &str, from_text: &mut BTreeMap<String, FactValue>) {
+    let Some(decl) = pack.facts.get(&x.fact) else {
+        return;
+    };
+    if decl.ty == FactType::List {
+        add_list_items(from_text, x, text);
+    } else if !from_text.contains_key(&x.fact) {
+        if let Some(v) = single_value(decl, x, text) {
+            from_text.insert(x.fact.clone(), v);
+        }
+    }
 }
 
 /// The text an extractor's match gives: its `value` group, or the whole match.
@@ -308,20 +314,8 @@ mod tests {
     /// What [`extracted`] gave when each extractor looked for its own literal.
     fn extracted_one_by_one(pack: &Pack, text: &str) -> BTreeMap<String, FactValue> {
         let mut from_text = BTreeMap::new();
-        for x in &pack.extractors {
-            let Some(decl) = pack.facts.get(&x.fact) else {
-                continue;
-            };
-            if !x.regex.may_match(text) {
-                continue;
-            }
-            if decl.ty == FactType::List {
-                add_list_items(&mut from_text, x, text);
-            } else if !from_text.contains_key(&x.fact) {
-                if let Some(v) = single_value(decl, x, text) {
-                    from_text.insert(x.fact.clone(), v);
-                }
-            }
+        for x in pack.extractors.iter().filter(|x| x.regex.may_match(text)) {
+            extract(pack, x, text, &mut from_text);
         }
         from_text
     }
