@@ -4,7 +4,9 @@
 //!
 //! Run: `cargo run --release -p fixbook --example measure -- --queries Q.txt [--cache DIR]
 //! PACK_DIR...` (no PACK_DIR: the embedded packs; `--cache`: keep the text index in DIR, run
-//! twice for a warm start). Memory is read from /proc (Linux).
+//! twice for a warm start; `--threads N`: also diagnoses per second on one thread and on N
+//! threads sharing the engine, how the engine itself scales with no binding in the way).
+//! Memory is read from /proc (Linux).
 
 use std::time::{Duration, Instant};
 
@@ -32,16 +34,37 @@ fn memory() -> Option<(u64, u64)> {
     Some((kib("VmRSS:")? >> 10, kib("VmHWM:")? >> 10))
 }
 
+/// Diagnoses per second of `calls` queries (cycling through `queries`) split among `threads`
+/// threads of one engine.
+fn rate(engine: &Engine, queries: &[String], threads: usize, calls: usize) -> f64 {
+    let start = Instant::now();
+    std::thread::scope(|s| {
+        for first in 0..threads {
+            s.spawn(move || {
+                for i in (first..calls).step_by(threads) {
+                    let q = Query::new(queries[i % queries.len()].clone()).limit(10);
+                    // an error is an answer too: it is timed like one
+                    let _ = engine.diagnose(&q);
+                }
+            });
+        }
+    });
+    calls as f64 / start.elapsed().as_secs_f64()
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut dirs = Vec::new();
     let mut queries_file = None;
     let mut cache = None;
+    let mut threads = None;
     while let Some(a) = args.next() {
         if a == "--queries" {
             queries_file = args.next();
         } else if a == "--cache" {
             cache = args.next().map(std::path::PathBuf::from);
+        } else if a == "--threads" {
+            threads = args.next().and_then(|n| n.parse::<usize>().ok());
         } else {
             dirs.push(a);
         }
@@ -100,5 +123,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         percentile(&diagnose, 0.99).as_secs_f64() * 1e6,
         mean(&diagnose).as_secs_f64() * 1e6
     );
+    if let Some(n) = threads.filter(|&n| n > 0) {
+        let calls = 20_000;
+        let one = rate(&engine, &queries, 1, calls);
+        let many = rate(&engine, &queries, n, calls);
+        println!(
+            "threads: 1 thread {one:.0} diagnoses/s, {n} threads {many:.0}/s: {:.2}x",
+            many / one
+        );
+    }
     Ok(())
 }

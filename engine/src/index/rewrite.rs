@@ -335,14 +335,11 @@ impl TextIndex {
     #[cfg(test)]
     pub(crate) fn correct_by_automaton(&self, term: &str, word: &str) -> Option<(String, u8)> {
         let max = self.typo_allowance(term, word)?;
-        let automaton = FuzzyTermQuery::new(
-            Term::from_field_text(self.tantivy().fields[0].0, term),
-            max,
-            true,
-        )
-        .automaton()
-        .ok()?;
         let tantivy = self.tantivy();
+        let automaton =
+            FuzzyTermQuery::new(Term::from_field_text(tantivy.fields[0].0, term), max, true)
+                .automaton()
+                .ok()?;
         let searcher = tantivy.reader.searcher();
         let mut best: Option<(usize, std::cmp::Reverse<u32>, String)> = None;
         for seg in searcher.segment_readers() {
