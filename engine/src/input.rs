@@ -97,7 +97,23 @@ impl Query {
 /// `what` (a path, or `<stdin>`) saying the input is too large, returned as soon as that byte
 /// is read (an endless input fails at once, in bounded memory).
 pub fn read_bounded(reader: impl Read, limit: usize, what: &Path) -> Result<Vec<u8>> {
-    let mut bytes = Vec::new();
+    read_sized(reader, limit, what, 0)
+}
+
+/// Reads a file through [`read_bounded`].
+pub fn read_file_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.to_owned(),
+        source,
+    })?;
+    // sized to the file up front: a doubling buffer would hold up to twice its size
+    let size = file.metadata().map_or(0, |m| m.len()).min(limit as u64) as usize;
+    read_sized(file, limit, path, size)
+}
+
+/// [`read_bounded`] into a buffer of `capacity` bytes (plus the one that tells the end).
+fn read_sized(reader: impl Read, limit: usize, what: &Path, capacity: usize) -> Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(capacity.saturating_add(1));
     let mut reader = reader.take(limit as u64 + 1);
     reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
         path: what.to_owned(),
@@ -107,15 +123,6 @@ pub fn read_bounded(reader: impl Read, limit: usize, what: &Path) -> Result<Vec<
         return Err(too_large(what, limit));
     }
     Ok(bytes)
-}
-
-/// Reads a file through [`read_bounded`].
-pub fn read_file_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Io {
-        path: path.to_owned(),
-        source,
-    })?;
-    read_bounded(file, limit, path)
 }
 
 /// The error of an input larger than its limit.

@@ -99,6 +99,9 @@ pub(super) fn find(ast: &AST) -> References {
         first
     });
     out.computed.sort_by_key(|r| (r.at.line, r.at.column));
+    // kept for every check of a pack: no spare capacity
+    out.literal.shrink_to_fit();
+    out.computed.shrink_to_fit();
     out
 }
 

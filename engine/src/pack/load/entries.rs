@@ -2,7 +2,7 @@
 //! compiled. An entry with any error is left out, and every error of it is reported.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use toml::Spanned;
 
@@ -37,19 +37,71 @@ struct EntryCx<'a, 'p> {
 /// The entries of every file, in file order; entry ids are unique across the pack. Files
 /// are validated on up to `threads` threads; the errors come out in the same order either
 /// way (file by file, entry by entry).
+///
+/// `raw` holds each file's raw entries (taken out of `parsed`, see [`take_raw`]): each
+/// file's are dropped as soon as its entries are made, so a large pack never holds its
+/// whole parse tree and all of its entries at once.
 pub(super) fn load_all(
     loader: &mut Loader<'_>,
     pack: &PackCx<'_>,
     parsed: &[Parsed<'_>],
+    raw: Vec<RawEntries>,
     threads: usize,
 ) -> Vec<Entry> {
-    // ids first, in file order: a duplicate names the place its id was first used
-    let mut seen: BTreeMap<&str, Location> = BTreeMap::new();
-    let firsts: Vec<Vec<Option<Location>>> = parsed
+    let firsts = first_uses(parsed, &raw);
+    let files: Vec<FileWork<'_>> = parsed
         .iter()
-        .map(|(ctx, raw)| {
-            raw.entries
-                .iter()
+        .zip(raw)
+        .zip(firsts)
+        .map(|(((ctx, _), raw), firsts)| (ctx, Mutex::new(raw), firsts))
+        .collect();
+    let opts = loader.opts;
+    let done = crate::parallel::map_in_order(&files, threads, |(ctx, raw, firsts)| {
+        let mut own = Loader {
+            errors: Vec::new(),
+            opts,
+        };
+        // each file is taken by one worker, once
+        let raw = std::mem::take(&mut *raw.lock().unwrap_or_else(|e| e.into_inner()));
+        let entries: Vec<Entry> = raw
+            .iter()
+            .zip(firsts.iter())
+            .filter_map(|(e, first)| load_entry(&mut own, pack, ctx, e.get_ref(), first.as_ref()))
+            .collect();
+        (entries, own.errors)
+    });
+    let mut entries = Vec::with_capacity(done.iter().map(|(e, _)| e.len()).sum());
+    for (file_entries, errors) in done {
+        entries.extend(file_entries);
+        loader.errors.extend(errors);
+    }
+    entries
+}
+
+/// The raw entries of one file.
+pub(super) type RawEntries = Vec<Spanned<RawEntry>>;
+
+/// One file's share of [`load_all`]: the file, its raw entries (taken by the worker that
+/// loads them) and where each entry's id was first used.
+type FileWork<'a> = (&'a FileCtx<'a>, Mutex<RawEntries>, Vec<Option<Location>>);
+
+/// Takes the raw entries out of each parsed file, in file order.
+pub(super) fn take_raw(parsed: &mut [Parsed<'_>]) -> Vec<RawEntries> {
+    parsed
+        .iter_mut()
+        .map(|(_, raw)| std::mem::take(&mut raw.entries))
+        .collect()
+}
+
+/// For each entry of each file, in file order: where its id was first used, when an
+/// earlier entry has it (a duplicate names that place).
+fn first_uses(parsed: &[Parsed<'_>], raw: &[RawEntries]) -> Vec<Vec<Option<Location>>> {
+    let mut seen: BTreeMap<&str, Location> = BTreeMap::new();
+    parsed
+        .iter()
+        .zip(raw)
+        .map(|((ctx, _), raw)| {
+            raw.iter()
                 .map(|e| {
                     let id = e.get_ref().id.get_ref().as_str();
                     match seen.get(id) {
@@ -62,28 +114,7 @@ pub(super) fn load_all(
                 })
                 .collect()
         })
-        .collect();
-    let files: Vec<(&Parsed<'_>, &Vec<Option<Location>>)> = parsed.iter().zip(&firsts).collect();
-    let opts = loader.opts;
-    let done = crate::parallel::map_in_order(&files, threads, |((ctx, raw), firsts)| {
-        let mut own = Loader {
-            errors: Vec::new(),
-            opts,
-        };
-        let entries: Vec<Entry> = raw
-            .entries
-            .iter()
-            .zip(firsts.iter())
-            .filter_map(|(e, first)| load_entry(&mut own, pack, ctx, e.get_ref(), first.as_ref()))
-            .collect();
-        (entries, own.errors)
-    });
-    let mut entries = Vec::new();
-    for (file_entries, errors) in done {
-        entries.extend(file_entries);
-        loader.errors.extend(errors);
-    }
-    entries
+        .collect()
 }
 
 /// Reports an id that breaks [`ID_RULE`].
@@ -231,7 +262,8 @@ fn signatures(
     raw: &[Spanned<RawSignature>],
 ) -> Vec<Signature> {
     let mut ids = BTreeSet::new();
-    let mut out = Vec::new();
+    // exact capacity: a pack holds tens of thousands of these short lists
+    let mut out = Vec::with_capacity(raw.len());
     for s in raw {
         let s = s.get_ref();
         check_id(loader, cx, &s.id, "signature", &mut ids);
@@ -264,7 +296,8 @@ fn symptoms(
     raw: &[Spanned<RawSymptom>],
 ) -> Vec<Symptom> {
     let mut ids = BTreeSet::new();
-    let mut out = Vec::new();
+    // exact capacity: a pack holds tens of thousands of these short lists
+    let mut out = Vec::with_capacity(raw.len());
     for s in raw {
         let s = s.get_ref();
         check_id(loader, cx, &s.id, "symptom", &mut ids);
@@ -284,7 +317,7 @@ fn symptoms(
 /// Causes, their checks (if any) compiled.
 fn causes(loader: &mut Loader<'_>, cx: &EntryCx<'_, '_>, raw: &[Spanned<RawCause>]) -> Vec<Cause> {
     let mut ids = BTreeSet::new();
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(raw.len());
     for c in raw {
         let c = c.get_ref();
         check_id(loader, cx, &c.id, "cause", &mut ids);

@@ -126,7 +126,8 @@ fn load_pack_on(
         errors: Vec::new(),
         opts,
     };
-    let (parsed, scripts) = parse_files(&mut loader, src, threads);
+    let (mut parsed, scripts) = parse_files(&mut loader, src, threads);
+    let raw_entries = entries::take_raw(&mut parsed);
     let Some(manifest_idx) = parsed.iter().position(|(c, _)| c.file.rel == "pack.toml") else {
         if loader.errors.is_empty() {
             loader.errors.push(no_manifest(src));
@@ -145,7 +146,7 @@ fn load_pack_on(
         facts: &declared.facts,
         pack_id: &pack_id,
     };
-    let entries = entries::load_all(&mut loader, &pack, &parsed, threads);
+    let entries = entries::load_all(&mut loader, &pack, &parsed, raw_entries, threads);
     let implications = domain::implications(&mut loader, &parsed, &declared.facts);
     let domain = domain::domain(&mut loader, mctx, manifest, &declared.facts);
     let synonyms = domain::synonyms(&mut loader, mctx, manifest);
