@@ -1,8 +1,9 @@
-//! Work spread over the machine's cores: [`map_in_order`].
+//! Work spread over the machine's cores: [`map_in_order`] and [`join`].
 //!
 //! Loading is the one place the engine runs on several threads of its own: packs are
 //! independent, and so are the files of one large pack (parsing and validating them is most
-//! of a start). Plain scoped threads pulling the next item from a shared counter: no pool
+//! of a start), and so are the jobs of a cold build (the text index written by tantivy, the
+//! impact lists, the pack snapshots). Plain scoped threads pulling the next item from a shared counter: no pool
 //! kept alive after the load, nothing to configure, and the results come back in the order
 //! of the items, so errors are reported in the same order on every run.
 
@@ -71,9 +72,54 @@ where
         .collect()
 }
 
+/// Runs `a` on a helper thread and `b` on this one, and returns both results. When no
+/// thread can be spawned, or the machine has one core, `a` runs here first. A panic in
+/// either is resumed on the calling thread.
+pub(crate) fn join<A, B, RA, RB>(a: A, b: B) -> (RA, RB)
+where
+    A: FnOnce() -> RA + Send,
+    B: FnOnce() -> RB,
+    RA: Send,
+{
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    if cores < 2 {
+        return (a(), b());
+    }
+    // where `a` waits for the helper: still there when no helper could be spawned
+    let slot = std::sync::Mutex::new(Some(a));
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("fixbook-load".into())
+            .stack_size(STACK_SIZE)
+            .spawn_scoped(scope, || {
+                let a = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                a.map(|a| a())
+            });
+        let rb = b();
+        let ra = match helper.map(|h| h.join()) {
+            Ok(Ok(Some(ra))) => ra,
+            Ok(Err(panic)) => std::panic::resume_unwind(panic),
+            // not spawned (or, impossibly, started without its job): run it here
+            Ok(Ok(None)) | Err(_) => {
+                let a = slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+                a.expect("the job runs once: on the helper or here")()
+            }
+        };
+        (ra, rb)
+    })
+}
+
 #[cfg(test)]
 mod tests {
-    use super::map_in_order;
+    use super::{join, map_in_order};
+
+    #[test]
+    fn join_returns_both_results_and_resumes_a_panic() {
+        let (a, b) = join(|| (0..100u64).sum::<u64>(), || "here".to_owned());
+        assert_eq!((a, b.as_str()), (4950, "here"));
+        let caught = std::panic::catch_unwind(|| join(|| panic!("helper failed"), || 1));
+        assert!(caught.is_err());
+    }
 
     #[test]
     fn results_come_back_in_the_order_of_the_items() {

@@ -176,26 +176,11 @@ impl PackSet {
             .iter()
             .map(|k| k.key)
             .collect::<Option<Vec<[u8; 16]>>>();
-        let mut set = PackSet::build_with(packs, generic, keys.as_deref(), skipped, cache)?;
+        let snapshots = cache.map(|dir| (dir, known.as_slice()));
+        let mut set =
+            PackSet::build_with(packs, generic, keys.as_deref(), skipped, cache, snapshots)?;
         set.from_snapshot = known.iter().map(|k| k.generic.is_some()).collect();
-        if let Some(dir) = cache {
-            set.write_snapshots(dir, &known);
-        }
         Ok(set)
-    }
-
-    /// Writes the snapshot of each pack loaded from its files (those with a key and no
-    /// generic flags in `known`), with its signatures' generic flags.
-    fn write_snapshots(&self, dir: &std::path::Path, known: &[Known]) {
-        let mut first = 0;
-        for (pack, k) in self.packs.iter().zip(known) {
-            let count: usize = pack.entries.iter().map(|e| e.signatures.len()).sum();
-            if let (None, Some(key)) = (&k.generic, &k.key) {
-                // a failed write costs only the next start's time
-                let _ = snapshot::write(dir, key, pack, &self.generic[first..first + count]);
-            }
-            first += count;
-        }
     }
 
     /// Builds the search structures over loaded packs; with `index_cache`, the text index is
@@ -206,18 +191,21 @@ impl PackSet {
         skipped: Vec<PackError>,
         index_cache: Option<&std::path::Path>,
     ) -> Result<PackSet, crate::Error> {
-        PackSet::build_with(packs, None, None, skipped, index_cache)
+        PackSet::build_with(packs, None, None, skipped, index_cache, None)
     }
 
     /// [`PackSet::build`], with the signatures' generic flags when they are known (from the
     /// packs' snapshots), in the set's signature order, and the packs' snapshot keys, which
-    /// find the cached index without making its documents.
+    /// find the cached index without making its documents. With `snapshots`, the snapshot
+    /// of each pack loaded from its files is written into that folder while the index is
+    /// built (see [`write_snapshots`]).
     fn build_with(
         packs: Vec<Arc<Pack>>,
         generic: Option<Vec<bool>>,
         pack_keys: Option<&[[u8; 16]]>,
         skipped: Vec<PackError>,
         index_cache: Option<&std::path::Path>,
+        snapshots: Option<(&std::path::Path, &[Known])>,
     ) -> Result<PackSet, crate::Error> {
         let mut entries = Vec::new();
         let mut by_id = HashMap::new();
@@ -235,6 +223,9 @@ impl PackSet {
             }
         }
         let signatures = SignatureSet::new(patterns);
+        let generic = generic
+            .filter(|g| g.len() == signatures.len())
+            .unwrap_or_else(|| crate::context::generic_signatures(&signatures));
         // an index failure is the index's, not the signatures'
         let docs = || -> Vec<IndexDoc> {
             entries
@@ -243,19 +234,24 @@ impl PackSet {
                 .map(|(global, &(p, e))| index_doc(global, &packs[p].entries[e]))
                 .collect()
         };
-        let index = match (index_cache, pack_keys) {
+        let build_index = || match (index_cache, pack_keys) {
             (Some(dir), Some(keys)) => {
                 TextIndex::build_cached_for_packs(keys, entries.len(), docs, BACKGROUND, dir)
-                    .map_err(crate::Error::Index)?
-                    .0
+                    .map(|(index, _)| index)
             }
             (Some(dir), None) => {
-                TextIndex::build_cached(&docs(), BACKGROUND, dir)
-                    .map_err(crate::Error::Index)?
-                    .0
+                TextIndex::build_cached(&docs(), BACKGROUND, dir).map(|(index, _)| index)
             }
-            (None, _) => TextIndex::build(&docs(), BACKGROUND).map_err(crate::Error::Index)?,
+            (None, _) => TextIndex::build(&docs(), BACKGROUND),
         };
+        let index = match snapshots {
+            Some((dir, known)) if known.iter().any(|k| k.generic.is_none() && k.key.is_some()) => {
+                let snapshots = || write_snapshots(dir, &packs, &generic, known);
+                crate::parallel::join(snapshots, build_index).1
+            }
+            _ => build_index(),
+        }
+        .map_err(crate::Error::Index)?;
         let mut pairs: Vec<(String, String, SynonymSource)> = Vec::new();
         // a pack's own words first: they know their domain's meaning of a short form
         for p in &packs {
@@ -272,9 +268,6 @@ impl PackSet {
         }
         let synonyms = index.synonyms(&pairs);
         let domains = DomainIndex::new(&packs);
-        let generic = generic
-            .filter(|g| g.len() == signatures.len())
-            .unwrap_or_else(|| crate::context::generic_signatures(&signatures));
         let literal_words = packs
             .iter()
             .flat_map(|p| p.entries.iter())
@@ -303,6 +296,20 @@ impl PackSet {
             by_id,
             skipped,
         })
+    }
+}
+
+/// Writes the snapshot of each pack loaded from its files (those with a key and no generic
+/// flags in `known`), with its signatures' generic flags (`generic`, in the set's signature
+/// order). A failed write costs only the next start's time.
+fn write_snapshots(dir: &std::path::Path, packs: &[Arc<Pack>], generic: &[bool], known: &[Known]) {
+    let mut first = 0;
+    for (pack, k) in packs.iter().zip(known) {
+        let count: usize = pack.entries.iter().map(|e| e.signatures.len()).sum();
+        if let (None, Some(key)) = (&k.generic, &k.key) {
+            let _ = snapshot::write(dir, key, pack, &generic[first..first + count]);
+        }
+        first += count;
     }
 }
 

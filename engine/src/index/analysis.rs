@@ -19,7 +19,7 @@ pub(super) type TermMap<V> = HashMap<String, V, foldhash::fast::RandomState>;
 
 use tantivy::tokenizer::TextAnalyzer;
 
-use super::{analyzer, expand_compounds, sequence, trigrams, IndexDoc, FIELDS};
+use super::{build_analyzer, expand_compounds, sequence, trigrams, IndexDoc, FIELDS};
 
 /// What is known of one term.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -61,7 +61,7 @@ impl Analysis {
     /// Analyses `docs` (one per entry) and `background` (one document per line) with the
     /// index's analyzer, reading each field as the index holds it.
     pub fn of(docs: &[IndexDoc], background: &str) -> Analysis {
-        let mut an = analyzer();
+        let mut an = build_analyzer();
         let entries = docs.iter().map(|d| d.entry + 1).max().unwrap_or(0);
         let mut out = Analysis {
             entries,

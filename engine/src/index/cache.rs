@@ -77,19 +77,27 @@ pub(super) fn open(cache_dir: &Path, key: &str, entries: usize) -> Option<(Index
     Some((index, analysis))
 }
 
-/// Builds the index with `write` into a fresh folder, stores the analysis beside it and moves
-/// the folder into place; returns the index opened from its final place.
-pub(super) fn store(
+/// An index written into a temporary folder of the cache, waiting for its analysis (see
+/// [`Pending::finish`]). Dropped unfinished, the folder is removed.
+pub(super) struct Pending {
+    cache_dir: std::path::PathBuf,
+    tmp: std::path::PathBuf,
+    final_dir: std::path::PathBuf,
+}
+
+/// The message of a cache failure: the folder, what failed, why.
+fn failure(cache_dir: &Path, what: &str, e: &dyn std::fmt::Display) -> String {
+    format!("index cache {}: {what}: {e}", cache_dir.display())
+}
+
+/// Writes the index for `key` with `write` into a fresh temporary folder of `cache_dir`.
+pub(super) fn write(
     cache_dir: &Path,
     key: &str,
-    analysis: &Analysis,
     write: impl FnOnce(Box<dyn Directory>) -> Result<Index, String>,
-) -> Result<Index, String> {
-    let fail = |what: &str, e: &dyn std::fmt::Display| {
-        format!("index cache {}: {what}: {e}", cache_dir.display())
-    };
+) -> Result<Pending, String> {
+    let fail = |what: &str, e: &dyn std::fmt::Display| failure(cache_dir, what, e);
     fs::create_dir_all(cache_dir).map_err(|e| fail("cannot create", &e))?;
-    let final_dir = cache_dir.join(format!("index-{key}"));
     let tmp = cache_dir.join(format!(
         ".tmp-index-{key}-{}-{:?}",
         std::process::id(),
@@ -97,29 +105,43 @@ pub(super) fn store(
     ));
     let _ = fs::remove_dir_all(&tmp);
     fs::create_dir_all(&tmp).map_err(|e| fail("cannot create", &e))?;
-    let result = (|| {
-        let dir = MmapDirectory::open(&tmp).map_err(|e| fail("cannot open", &e))?;
-        drop(write(Box::new(dir))?);
-        let mut f = fs::File::create(tmp.join(ANALYSIS)).map_err(|e| fail("cannot write", &e))?;
+    let pending = Pending {
+        cache_dir: cache_dir.to_owned(),
+        final_dir: cache_dir.join(format!("index-{key}")),
+        tmp,
+    };
+    let dir = MmapDirectory::open(&pending.tmp).map_err(|e| fail("cannot open", &e))?;
+    drop(write(Box::new(dir))?);
+    Ok(pending)
+}
+
+impl Pending {
+    /// Stores `analysis` beside the index, moves the folder into place (a reader sees a whole
+    /// index or none) and returns the index opened from there.
+    pub(super) fn finish(self, analysis: &Analysis) -> Result<Index, String> {
+        let fail = |what: &str, e: &dyn std::fmt::Display| failure(&self.cache_dir, what, e);
+        let mut f =
+            fs::File::create(self.tmp.join(ANALYSIS)).map_err(|e| fail("cannot write", &e))?;
         f.write_all(&encode(analysis))
             .and_then(|()| f.sync_all())
             .map_err(|e| fail("cannot write", &e))?;
-        match fs::rename(&tmp, &final_dir) {
+        match fs::rename(&self.tmp, &self.final_dir) {
             Ok(()) => {}
             // another process stored the same index first: use theirs
-            Err(_) if final_dir.join(ANALYSIS).is_file() => {
-                let _ = fs::remove_dir_all(&tmp);
-            }
+            Err(_) if self.final_dir.join(ANALYSIS).is_file() => {}
             Err(e) => return Err(fail("cannot move into place", &e)),
         }
-        let dir = MmapDirectory::open(&final_dir).map_err(|e| fail("cannot open", &e))?;
+        let dir = MmapDirectory::open(&self.final_dir).map_err(|e| fail("cannot open", &e))?;
         Index::open(dir).map_err(|e| fail("cannot open", &e))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_dir_all(&tmp);
     }
-    evict(cache_dir);
-    result
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        // gone when it was moved into place; removed when it was not
+        let _ = fs::remove_dir_all(&self.tmp);
+        evict(&self.cache_dir);
+    }
 }
 
 /// Removes all but the [`KEEP`] most recently used cached indexes.

@@ -36,6 +36,7 @@ use crate::matcher::is_variable_token;
 mod analysis;
 pub mod cache;
 pub mod rewrite;
+mod stem;
 
 use analysis::Analysis;
 
@@ -118,15 +119,29 @@ impl std::fmt::Debug for TextIndex {
     }
 }
 
+/// The analyzer of queries: see the module docs.
 fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(48))
         .filter(LowerCaser)
-        .filter(StopWordFilter::remove(
-            STOP_WORDS.iter().map(|s| (*s).to_owned()),
-        ))
+        .filter(stop_words())
         .filter(Stemmer::new(Language::English))
         .build()
+}
+
+/// The analyzer of documents, for one build: the same tokens as [`analyzer`], each distinct
+/// word stemmed once ([`stem::CachedStemmer`]).
+fn build_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(48))
+        .filter(LowerCaser)
+        .filter(stop_words())
+        .filter(stem::CachedStemmer)
+        .build()
+}
+
+fn stop_words() -> StopWordFilter {
+    StopWordFilter::remove(STOP_WORDS.iter().map(|s| (*s).to_owned()))
 }
 
 /// Appends the parts of compound identifiers: `ListApplicationProviders` →
@@ -275,7 +290,7 @@ fn write_index(docs: &[IndexDoc], dir: Box<dyn tantivy::Directory>) -> Result<In
         .collect();
     let entry_field = sb.add_u64_field("entry", FAST);
     let tokenizers = TokenizerManager::default();
-    tokenizers.register(TOKENIZER, analyzer());
+    tokenizers.register(TOKENIZER, build_analyzer());
     // One segment, written on this thread: no indexing threads to start, and a memory arena
     // sized to the pack set instead of tantivy's 15 MB minimum per thread (which is most of
     // the build time of a small set). The arena grows when it must.
@@ -300,9 +315,12 @@ impl TextIndex {
     /// Builds the index in RAM. `background` is ordinary text unrelated to any entry (one
     /// document per line): words frequent there count for little when they match an entry.
     pub fn build(docs: &[IndexDoc], background: &str) -> Result<TextIndex, String> {
-        let analysis = Analysis::of(docs, background);
-        let index = write_index(docs, Box::new(RamDirectory::create()))?;
-        TextIndex::assemble(index, analysis)
+        // tantivy writes while the impact lists are made: two independent passes
+        let (index, analysis) = crate::parallel::join(
+            || write_index(docs, Box::new(RamDirectory::create())),
+            || Analysis::of(docs, background),
+        );
+        TextIndex::assemble(index?, analysis)
     }
 
     /// Like [`TextIndex::build`], but keeps the built index in `cache_dir` under a hash of
@@ -344,8 +362,11 @@ impl TextIndex {
             }
         }
         let docs = docs();
-        let analysis = Analysis::of(&docs, background);
-        match cache::store(cache_dir, key, &analysis, |dir| write_index(&docs, dir)) {
+        let (written, analysis) = crate::parallel::join(
+            || cache::write(cache_dir, key, |dir| write_index(&docs, dir)),
+            || Analysis::of(&docs, background),
+        );
+        match written.and_then(|pending| pending.finish(&analysis)) {
             Ok(index) => Ok((TextIndex::assemble(index, analysis)?, CacheUse::Stored)),
             Err(e) => {
                 let index = write_index(&docs, Box::new(RamDirectory::create()))?;
