@@ -100,7 +100,7 @@ pub fn read_bounded(reader: impl Read, limit: usize, what: &Path) -> Result<Vec<
     read_sized(reader, limit, what, 0)
 }
 
-/// Reads a file through [`read_bounded`].
+/// Reads a file as [`read_bounded`] reads any input, into a buffer of the file's size.
 pub fn read_file_bounded(path: &Path, limit: usize) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).map_err(|source| Error::Io {
         path: path.to_owned(),

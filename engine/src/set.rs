@@ -68,6 +68,13 @@ struct Known {
     key: Option<[u8; 16]>,
 }
 
+impl Known {
+    /// The snapshot key of a pack loaded from its files, whose snapshot is to be written.
+    fn snapshot_to_write(&self) -> Option<&[u8; 16]> {
+        self.key.as_ref().filter(|_| self.generic.is_none())
+    }
+}
+
 /// Loads every source, several at a time on their own threads (packs are independent:
 /// parsing, validation and compiling are most of a start), results in the order of
 /// `sources`. With a cache folder, a pack whose snapshot is there is read back from it.
@@ -245,7 +252,7 @@ impl PackSet {
             (None, _) => TextIndex::build(&docs(), BACKGROUND),
         };
         let index = match snapshots {
-            Some((dir, known)) if known.iter().any(|k| k.generic.is_none() && k.key.is_some()) => {
+            Some((dir, known)) if known.iter().any(|k| k.snapshot_to_write().is_some()) => {
                 let snapshots = || write_snapshots(dir, &packs, &generic, known);
                 crate::parallel::join(snapshots, build_index).1
             }
@@ -306,7 +313,7 @@ fn write_snapshots(dir: &std::path::Path, packs: &[Arc<Pack>], generic: &[bool],
     let mut first = 0;
     for (pack, k) in packs.iter().zip(known) {
         let count: usize = pack.entries.iter().map(|e| e.signatures.len()).sum();
-        if let (None, Some(key)) = (&k.generic, &k.key) {
+        if let Some(key) = k.snapshot_to_write() {
             let _ = snapshot::write(dir, key, pack, &generic[first..first + count]);
         }
         first += count;
